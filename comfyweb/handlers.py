@@ -1,0 +1,20 @@
+"""handler404/handler500: JSON in the one error shape on API paths, the site's HTML pages elsewhere."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from comfyweb.errors import error_response, is_api_path
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return error_response(404, "not_found", "Not found.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_path(request.path):
+        return error_response(500, "internal_error", "Something went wrong on our side; nothing was charged.")
+    return render(request, "500.html", status=500)

@@ -1,0 +1,85 @@
+"""Turns ApiError (and Django's request-size errors) into the one error shape, for sync and async views."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import Http404, HttpRequest, HttpResponse
+
+from comfyweb.errors import ApiError, error_response, is_api_path
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[HttpRequest], HttpResponse] | Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+
+def response_for_exception(request: HttpRequest, exc: Exception) -> HttpResponse | None:
+    if isinstance(exc, ApiError):
+        return exc.response()
+    if not is_api_path(request.path):
+        return None
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "payload_too_large", "The request body is too large.")
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return error_response(400, "invalid_request", "The form has too many fields or files.")
+    if isinstance(exc, Http404):
+        return error_response(404, "not_found", "Not found.")
+    if isinstance(exc, PermissionDenied):
+        return error_response(403, "forbidden", "You may not do that.")
+    if isinstance(exc, SuspiciousOperation):
+        return error_response(400, "invalid_request", "The request was malformed.")
+    return None
+
+
+class ApiErrorMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+        self._is_async = iscoroutinefunction(get_response)
+        if self._is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if self._is_async:
+            return self._acall(request)
+        response = self.get_response(request)
+        assert isinstance(response, HttpResponse)
+        return self._json_for_html_errors(request, response)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        response = await self.get_response(request)  # type: ignore[misc]
+        return self._json_for_html_errors(request, response)
+
+    @staticmethod
+    def _json_for_html_errors(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Django's own 404/405/403 pages (unknown URL, require_POST, CSRF) become JSON on API paths."""
+        if response.status_code < 400 or not is_api_path(request.path):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        kinds = {404: ("not_found", "Not found."), 405: ("method_not_allowed", "Method not allowed.")}
+        error_type, message = kinds.get(response.status_code, ("error", response.reason_phrase or "Error."))
+        replacement = error_response(response.status_code, error_type, message)
+        if response.has_header("Allow"):
+            replacement["Allow"] = response["Allow"]
+        return replacement
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        response = response_for_exception(request, exception)
+        if response is None and is_api_path(request.path):
+            logger.error("Unhandled error on %s", request.path, exc_info=exception)
+            return error_response(
+                500, "internal_error", "Something went wrong on our side; nothing was charged."
+            )
+        return response

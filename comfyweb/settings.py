@@ -1,0 +1,306 @@
+"""The one settings module. Everything that differs between a laptop, CI and production comes from the
+environment (see docs/configuration.md); production refuses to start without its secrets."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from comfyweb.env import database_from_url, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("COMFYWEB_DATA_DIR", str(BASE_DIR / "var")))
+
+# "development" (the one-command run), "test" (pytest) or "production".
+ENVIRONMENT = env_str("COMFYWEB_ENV", "test" if "pytest" in sys.modules else "development")
+if ENVIRONMENT not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"COMFYWEB_ENV must be development, test or production, not {ENVIRONMENT!r}.")
+PRODUCTION = ENVIRONMENT == "production"
+TESTING = ENVIRONMENT == "test"
+
+DEBUG = env_bool("DEBUG", default=ENVIRONMENT == "development")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production.")
+
+
+def _secret_key() -> str:
+    if PRODUCTION:
+        key = env_str("SECRET_KEY")
+        if len(key) < 50 or len(set(key)) < 5:
+            raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
+        return key
+    if TESTING:
+        return env_str("SECRET_KEY", secrets.token_urlsafe(50))
+    # Development: a random key kept in the data directory, so sessions survive restarts and no key is
+    # ever committed.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return env_str("SECRET_KEY", path.read_text().strip())
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the platform's host names in production (no '*').")
+
+# The platform's own public base URL (scheme + host, no trailing slash). Signed URLs handed to ComfyUI and
+# to vendors (BFL polling URLs, upload and download URLs, e-mail links) are built from it.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not PUBLIC_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be the platform's https:// address in production.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "channels",
+    "axes",
+    "pgtrigger",
+    "comfyweb.apps.CoreConfig",
+    "accounts",
+    "billing",
+    "nodes",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "comfyweb.middleware.ApiErrorMiddleware",
+    "accounts.origins.OriginPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.devices.DeviceMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "comfyweb.urls"
+WSGI_APPLICATION = "comfyweb.wsgi.application"
+ASGI_APPLICATION = "comfyweb.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "comfyweb.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", "" if PRODUCTION else f"sqlite:///{DATA_DIR / 'comfyweb.sqlite3'}")
+if not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
+DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=BASE_DIR)}
+if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("Production runs on PostgreSQL: DATABASE_URL must be a postgres:// URL.")
+_POOL_MAX = env_int("DATABASE_POOL_MAX_SIZE", default=0, minimum=0)
+if _POOL_MAX and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": _POOL_MAX, "timeout": 10}}
+if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file-backed test database, so that threads in concurrency smoke tests get their own connections.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-comfyweb.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache, channel layer, Celery broker ----------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if PRODUCTION and not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_URL must be set in production (channel layer, cache, Celery broker).")
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+# Without a broker (the embedded default and the test suite) tasks run in-process, at enqueue time.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- Auth ------------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 at full cost would dominate the suite; tests check the hasher choice separately.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+PASSWORD_MAX_LENGTH = 200
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH}},
+]
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/dashboard"
+LOGOUT_REDIRECT_URL = "/"
+
+# Login throttling keyed on the account (not only the IP): 10 failures lock the account for 15 minutes,
+# i.e. at most 40 guesses an hour; a password reset still works and clears the lock.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=10, minimum=1)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.auth.lockout_response"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# axes.W006 asks for the IP in the lockout key; keying on the account is the point (quality.md A5): an
+# attacker rotating IPs must still be limited, and the owner can always reset the password.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# API keys and platform bearer tokens.
+API_KEYS_MAX_LIVE_PER_USER = 25
+API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
+PLATFORM_TOKEN_TTL_SECONDS = env_int("PLATFORM_TOKEN_TTL_SECONDS", default=3600, minimum=60)
+if PLATFORM_TOKEN_TTL_SECONDS > 3600:
+    raise ImproperlyConfigured("PLATFORM_TOKEN_TTL_SECONDS must be at most 3600 (tokens are short-lived).")
+
+# --- Sessions, cookies, security headers -----------------------------------------------------------------
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # The Stripe webhook must never be redirected (quality.md P2).
+    SECURE_REDIRECT_EXEMPT = [r"^billing/stripe/webhook$"]
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL] if PUBLIC_BASE_URL else [])
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'", "https://checkout.stripe.com", "https://billing.stripe.com"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Request limits --------------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: API JSON bodies above it get 413.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+
+# --- I18n, static, media ---------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root on every start
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- E-mail ----------------------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.locmem.EmailBackend"
+    if TESTING
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "comfyweb <noreply@localhost>")
+SITE_NAME = env_str("SITE_NAME", "comfyweb")
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@localhost")
+
+# --- Money -----------------------------------------------------------------------------------------------
+CREDITS_PER_USD = env_int("CREDITS_PER_USD", default=211, minimum=1)
+
+# --- DRF -------------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_PARSER_CLASSES": ["comfyweb.jsonio.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "comfyweb.errors.drf_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "STRICT_JSON": True,
+}
+
+# --- Logging ---------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from comfyweb import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health", views.health, name="health"),
+    path("ready", views.ready, name="ready"),
+    path("admin/", admin.site.urls),
+    # Browser pages and the JSON APIs of each app. Contract paths (/customers…, /proxy/…) live at the origin
+    # root, never under a prefix (comfy-contract.md §1.2).
+    path("", include("accounts.urls")),
+    path("", include("accounts.api_urls")),
+    path("", include("billing.urls")),
+    path("", include("billing.api_urls")),
+    path("", include("nodes.urls")),
+]
+
+handler404 = "comfyweb.handlers.not_found"
+handler500 = "comfyweb.handlers.server_error"
