@@ -83,7 +83,7 @@ def load_json_object(raw: bytes | str) -> dict[str, Any]:
 
 
 def request_json_object(request: HttpRequest, *, allow_empty: bool = False) -> dict[str, Any]:
-    """The JSON object of a plain Django request; above DATA_UPLOAD_MAX_MEMORY_SIZE the middleware gives 413."""
+    """The JSON object of a plain Django request (the middleware answers 413 when it is too large)."""
     content_type = request.content_type or ""
     body = request.body
     if allow_empty and not body.strip():
