@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "comfyweb.apps.CoreConfig",
     "accounts",
     "billing",
+    "billing.payments",
     "nodes",
 ]
 

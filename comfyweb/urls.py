@@ -14,7 +14,10 @@ urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("billing.urls")),
     path("", include("billing.api_urls")),
+    path("", include("billing.payments.urls")),
     path("", include("nodes.urls")),
+    # The built-in vendor simulator (sandbox upstream), addressed over HTTP like any vendor.
+    path("sandbox/", include("nodes.sandbox.urls")),
 ]
 
 handler404 = "comfyweb.handlers.not_found"

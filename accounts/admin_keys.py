@@ -1,0 +1,1 @@
+"""Admin for API keys (metadata only: never digests or plaintext) and authorized origins."""
