@@ -305,3 +305,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- billing (the credit ledger, billing/) ---------------------------------------------------------------
+# Support grants above this amount wait for a second, different staff member (quality.md L8). $100.
+GRANT_APPROVAL_THRESHOLD_MICROS = env_int("GRANT_APPROVAL_THRESHOLD_MICROS", default=100_000_000, minimum=0)
+# Holds past their expiry are released every minute (quality.md L7).
+CELERY_BEAT_SCHEDULE["billing-expire-holds"] = {"task": "billing.tasks.expire_holds", "schedule": 60.0}
