@@ -1,0 +1,51 @@
+"""The "customer" ComfyUI's frontend sees: the platform user, identified by `public_id`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import User
+
+
+def customer_ensure(*, user: User) -> bool:
+    """Mark the user's customer record as created; True only for the call that did it.
+
+    A conditional UPDATE, not read-then-write: two racing first calls get one 201 and one 200."""
+    now = timezone.now()
+    created = User.objects.filter(pk=user.pk, customer_created_at__isnull=True).update(
+        customer_created_at=now
+    )
+    if created:
+        user.customer_created_at = now
+    else:
+        user.refresh_from_db(fields=["customer_created_at"])
+    return created == 1
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _has_fund(user: User) -> bool:
+    """Whether the wallet has spendable credits; False while the billing app has no selectors yet."""
+    try:
+        from billing.selectors import wallet_balance, wallet_get_for_user
+    except ImportError:
+        return False
+    return wallet_balance(wallet=wallet_get_for_user(user=user)).available_micros > 0
+
+
+def customer_payload(*, user: User) -> dict[str, Any]:
+    """The `Customer` object of comfy-contract.md §8.1 (`id` is what the frontend requires)."""
+    return {
+        "id": str(user.public_id),
+        "email": user.email,
+        "name": user.display_name(),
+        "createdAt": _rfc3339(user.date_joined),
+        "updatedAt": _rfc3339(user.customer_created_at or user.date_joined),
+        "has_fund": _has_fund(user),
+        "is_admin": False,
+    }
