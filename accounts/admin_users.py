@@ -1,1 +1,139 @@
-"""Admin for users and devices."""
+"""Admin for users and devices.
+
+Staff can find users (by e-mail, name or customer id) and see their devices, but never set a password:
+users choose their own through the reset e-mail (quality.md A-15); operators can use `manage.py
+changepassword` on the server.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswordHashWidget
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import Device, User
+
+if TYPE_CHECKING:
+    # The generic forms exist only for the type checker (no django-stubs-ext at runtime).
+    UserFormBase = forms.ModelForm[User]
+    DeviceInlineBase = admin.TabularInline[Device, User]
+    DeviceAdminBase = admin.ModelAdmin[Device]
+    UserAdminBase = DjangoUserAdmin[User]
+else:
+    UserFormBase = forms.ModelForm
+    DeviceInlineBase = admin.TabularInline
+    DeviceAdminBase = admin.ModelAdmin
+    UserAdminBase = DjangoUserAdmin
+
+
+class PasswordHashWidget(ReadOnlyPasswordHashWidget):
+    """Django's usual hash summary (algorithm, salt and hash abbreviated), without the set-password button."""
+
+    template_name = "accounts/admin/password_hash.html"
+
+
+class UserChangeForm(UserFormBase):
+    password = ReadOnlyPasswordHashField(
+        label="Password",
+        widget=PasswordHashWidget,
+        help_text="Only a hash is stored. Users set their password themselves (password reset e-mail).",
+    )
+
+    class Meta:
+        model = User
+        fields = (
+            "email",
+            "password",
+            "name",
+            "email_verified_at",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+            "last_login",
+            "date_joined",
+        )
+
+
+class UserCreationForm(UserFormBase):
+    """A new user gets no usable password; they choose one through "Forgot your password?"."""
+
+    class Meta:
+        model = User
+        fields = ("email", "name")
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
+class DeviceInline(DeviceInlineBase):
+    model = Device
+    extra = 0
+    can_delete = False
+    fields = ("public_id", "user_agent", "ip_address", "created_at", "last_seen_at", "revoked_at")
+    readonly_fields = fields
+    ordering = ("-last_seen_at",)
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(UserAdminBase):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = ("email", "name", "public_id", "is_verified", "is_active", "is_staff", "date_joined")
+    list_filter = ("is_active", "is_staff", "is_superuser", "email_verified_at")
+    search_fields = ("email", "name", "=public_id")
+    ordering = ("-date_joined",)
+    readonly_fields = ("public_id", "date_joined", "last_login", "email_verified_at")
+    fieldsets = (
+        (None, {"fields": ("email", "password", "public_id")}),
+        ("Profile", {"fields": ("name", "email_verified_at")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name")}),)
+    filter_horizontal = ("groups", "user_permissions")
+    inlines = (DeviceInline,)
+
+    @admin.display(boolean=True, description="Verified")
+    def is_verified(self, obj: User) -> bool:
+        return obj.is_verified
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:  # noqa: A002
+        raise PermissionDenied("Passwords are set by their owners, through the reset e-mail.")
+
+
+@admin.register(Device)
+class DeviceAdmin(DeviceAdminBase):
+    list_display = ("user", "user_agent", "ip_address", "created_at", "last_seen_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__email", "=public_id", "ip_address")
+    list_select_related = ("user",)
+    # session_key is left out on purpose: it is a live credential for the browser it belongs to.
+    fields = ("public_id", "user", "user_agent", "ip_address", "created_at", "last_seen_at", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -182,7 +182,9 @@ LOGOUT_REDIRECT_URL = "/"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=10, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_FORM_FIELD = "email"  # the sign-in form's field (accounts.forms.LoginForm)
+# Normalised (trimmed, lower-case) so case variants of one address share one failure counter.
+AXES_USERNAME_CALLABLE = "accounts.views.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.auth.lockout_response"
 AXES_VERBOSE = False

@@ -1,0 +1,1 @@
+"""Accounts services (writes) and their owner-scoped getters, split by concern."""

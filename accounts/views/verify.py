@@ -1,0 +1,43 @@
+"""E-mail verification: the signed link, and "send it again"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.emails import verification_email_send, verification_token_read
+from accounts.models import User
+from accounts.services.users import user_verify_email
+from accounts.views.auth import safe_next_url
+
+RESEND_INTERVAL_SECONDS = 60
+
+
+@require_GET
+def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
+    payload = verification_token_read(token)
+    user = User.objects.filter(public_id=payload[0], is_active=True).first() if payload else None
+    if payload is None or user is None or not user_verify_email(user=user, email=payload[1]):
+        return render(request, "accounts/verify_result.html", {"ok": False}, status=400)
+    return render(request, "accounts/verify_result.html", {"ok": True, "verified_email": user.email})
+
+
+@login_required
+@require_POST
+def verify_resend_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    next_url = safe_next_url(request, default="/dashboard")
+    if user.is_verified:
+        messages.info(request, "Your e-mail address is already verified.")
+    elif not cache.add(f"accounts:verify-resend:{user.pk}", 1, RESEND_INTERVAL_SECONDS):
+        # cache.add is atomic: one e-mail per minute per account, however fast the button is pressed.
+        messages.warning(request, "We just sent a link. Please wait a minute before asking again.")
+    else:
+        verification_email_send(user=user, request=request)
+        messages.success(request, f"We sent a new verification link to {user.email}.")
+    return redirect(next_url)
