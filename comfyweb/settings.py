@@ -308,6 +308,35 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
+# --- sandbox & storage (nodes/sandbox, nodes/storage.py) ---------------------------------------------------
+# How long a simulated vendor job takes from submit to its terminal status (`[slow]` prompts take 10×).
+# Tests answer at once unless they set it.
+SANDBOX_JOB_SECONDS = env_int("SANDBOX_JOB_SECONDS", default=0 if TESTING else 6, minimum=0)
+# How long signed sandbox result URLs (/sandbox/files/…) stay fetchable without credentials.
+SANDBOX_FILE_TTL_SECONDS = env_int("SANDBOX_FILE_TTL_SECONDS", default=24 * 3600, minimum=3600)
+# POST /customers/storage: the unauthenticated PUT capability and the credential-free download URL.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024, minimum=1)
+UPLOAD_URL_TTL_SECONDS = env_int("UPLOAD_URL_TTL_SECONDS", default=3600, minimum=60)
+DOWNLOAD_URL_TTL_SECONDS = env_int("DOWNLOAD_URL_TTL_SECONDS", default=24 * 3600, minimum=3600)
+
+# --- payments (billing/payments) ---------------------------------------------------------------------------
+# Without STRIPE_SECRET_KEY the sandbox gateway (a local TEST MODE checkout page) takes payments; production
+# refuses to start without both Stripe secrets, so it can never fall back to the sandbox.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_LIVEMODE = env_bool("STRIPE_LIVEMODE", default=False)
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+# Replay window for webhook signatures; a system check (payments.E001) insists on an int > 0.
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+TOPUP_MIN_MICROS = env_int("TOPUP_MIN_MICROS", default=5_000_000, minimum=1)
+TOPUP_MAX_MICROS = env_int("TOPUP_MAX_MICROS", default=10_000_000_000, minimum=1)
+if PRODUCTION and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set in production.")
+CELERY_BEAT_SCHEDULE["payments-sweep-open-purchases"] = {
+    "task": "payments.sweep_open_purchases",
+    "schedule": 300.0,
+}
+
 # --- billing (the credit ledger, billing/) ---------------------------------------------------------------
 # Support grants above this amount wait for a second, different staff member (quality.md L8). $100.
 GRANT_APPROVAL_THRESHOLD_MICROS = env_int("GRANT_APPROVAL_THRESHOLD_MICROS", default=100_000_000, minimum=0)

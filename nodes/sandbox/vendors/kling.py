@@ -1,0 +1,111 @@
+"""Kling: `{code, message, request_id, data}` envelope; submit → GET `<path>/{task_id}` (§6.3)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from nodes.sandbox.jobs import Job, Phase, job_from_token, now_ms
+from nodes.sandbox.vendors.base import Call, Reply, Route, Vendor
+
+NAME = "kling"
+VIDEO_PATHS = (
+    r"v1/videos/(?:text2video|image2video|video-extend|lip-sync|effects|omni-video|motion-control"
+    r"|avatar/image2video)"
+)
+IMAGE_PATHS = r"v1/images/(?:generations|kolors-virtual-try-on|omni-image)"
+TURBO_PATHS = r"v1/(?:text-to-video|image-to-video)/kling-3\.0-turbo"
+STATUS = {
+    Phase.QUEUED: "submitted",
+    Phase.PROCESSING: "processing",
+    Phase.SUCCEEDED: "succeed",
+    Phase.FAILED: "failed",
+    Phase.MODERATED: "failed",
+}
+MESSAGES = {
+    Phase.FAILED: "Task failed (sandbox [fail] marker).",
+    Phase.MODERATED: "Failure to pass the risk control system (sandbox [moderated] marker).",
+}
+ERROR_CODES = {400: 1201, 401: 1000, 404: 1203, 500: 5000}
+
+
+def error(status: int, code: str, message: str) -> dict[str, Any]:
+    return {"code": ERROR_CODES.get(status, 1200), "message": message, "request_id": str(uuid.uuid4())}
+
+
+def _envelope(data: Any) -> dict[str, Any]:
+    return {"code": 0, "message": "SUCCEED", "request_id": str(uuid.uuid4()), "data": data}
+
+
+def _task(job_id: str, job: Job) -> dict[str, Any]:
+    phase = job.phase()
+    data: dict[str, Any] = {
+        "task_id": job_id,
+        "task_status": STATUS[phase],
+        "task_status_msg": MESSAGES.get(phase, ""),
+        "created_at": job.created_ms,
+        "updated_at": now_ms(),
+    }
+    if phase is Phase.SUCCEEDED:
+        files = job.outputs()
+        result: dict[str, Any]
+        if job.media == "video":
+            result = {
+                "videos": [{"id": str(uuid.uuid4()), "url": files[0].url(), "duration": str(job.seconds)}]
+            }
+        else:
+            result = {"images": [{"index": index, "url": file.url()} for index, file in enumerate(files)]}
+        data["task_result"] = result
+    return data
+
+
+def submit(call: Call) -> Reply:
+    job = call.new_job()
+    return Reply(body=_envelope(_task(job.token(), job) | {"task_status": "submitted", "task_info": {}}))
+
+
+def poll(call: Call) -> Reply:
+    job = job_from_token(call.args["id"], vendor=NAME)
+    if job is None or job.media != call.route.media or job.extra.get("turbo"):
+        return Reply(status=404, body=error(404, "not_found", "Task not found."))
+    return Reply(body=_envelope(_task(call.args["id"], job)))
+
+
+TURBO_STATUS = STATUS | {Phase.SUCCEEDED: "succeeded"}
+
+
+def turbo_submit(call: Call) -> Reply:
+    job = call.new_job(extra={"turbo": 1})
+    return Reply(body=_envelope({"id": job.token(), "status": "submitted"}))
+
+
+def turbo_tasks(call: Call) -> Reply:
+    tasks = []
+    for task_id in call.query.get("task_ids", "").split(","):
+        job = job_from_token(task_id, vendor=NAME)
+        if job is None or not job.extra.get("turbo"):
+            return Reply(status=404, body=error(404, "not_found", "Task not found."))
+        phase = job.phase()
+        task: dict[str, Any] = {"id": task_id, "status": TURBO_STATUS[phase], "created_at": job.created_ms}
+        if phase is Phase.SUCCEEDED:
+            task["outputs"] = [{"type": "video", "url": job.outputs()[0].url(), "duration": job.seconds}]
+        elif phase in MESSAGES:
+            task["error"] = {"message": MESSAGES[phase]}
+        tasks.append(task)
+    return Reply(body=_envelope(tasks))
+
+
+VENDOR = Vendor(
+    name=NAME,
+    key_header="Authorization",
+    key_prefix="Bearer ",
+    error=error,
+    routes=(
+        Route("POST", VIDEO_PATHS, "submit", submit, media="video"),
+        Route("GET", rf"{VIDEO_PATHS}/(?P<id>[^/]+)", "poll", poll, media="video"),
+        Route("POST", IMAGE_PATHS, "submit", submit, media="image"),
+        Route("GET", rf"{IMAGE_PATHS}/(?P<id>[^/]+)", "poll", poll, media="image"),
+        Route("POST", TURBO_PATHS, "submit", turbo_submit, media="video"),
+        Route("GET", r"v1/tasks", "poll", turbo_tasks, media="video"),
+    ),
+)

@@ -1,0 +1,122 @@
+"""Luma Dream Machine: `LumaGeneration` objects with the request echoed back (§6.4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from nodes.sandbox.jobs import Job, Phase, job_from_token
+from nodes.sandbox.vendors.base import Call, Reply, Route, Vendor
+
+NAME = "luma"
+STATE = {
+    Phase.QUEUED: "queued",
+    Phase.PROCESSING: "dreaming",
+    Phase.SUCCEEDED: "completed",
+    Phase.FAILED: "failed",
+    Phase.MODERATED: "failed",
+}
+FAILURES = {
+    Phase.FAILED: ("Generation failed (sandbox [fail] marker).", "generation_failed"),
+    Phase.MODERATED: ("Prompt or output was moderated (sandbox [moderated] marker).", "moderated"),
+}
+DEFAULT_MODEL = {"image": "photon-1", "video": "ray-2"}
+ECHOED = ("prompt", "model", "aspect_ratio", "resolution", "duration", "loop")
+PROMPT_ECHO_CHARS = 300
+
+
+def error(status: int, code: str, message: str) -> dict[str, Any]:
+    return {"detail": message}
+
+
+def _echo(call: Call, media: str) -> dict[str, Any]:
+    """The request as Luma echoes it (ComfyUI validates it as the request model): scalars only, short."""
+    echo = {key: value for key in ECHOED if isinstance(value := call.request.body.get(key), str | bool)}
+    echo["prompt"] = call.request.prompt[:PROMPT_ECHO_CHARS]
+    echo.setdefault("model", DEFAULT_MODEL[media])
+    return echo
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _generation(job_id: str, job: Job) -> dict[str, Any]:
+    phase = job.phase()
+    request = job.extra["request"]
+    body: dict[str, Any] = {
+        "id": job_id,
+        "generation_type": job.media,
+        "state": STATE[phase],
+        "failure_reason": FAILURES[phase][0] if phase in FAILURES else None,
+        "created_at": _iso(job.created_ms),
+        "assets": None,
+        "model": request["model"],
+        "request": request,
+    }
+    if phase is Phase.SUCCEEDED:
+        body["assets"] = {job.media: job.outputs()[0].url()}
+    return body
+
+
+def submit(call: Call) -> Reply:
+    media = call.route.media
+    job = call.new_job(count=1, extra={"request": _echo(call, media)})
+    return Reply(status=201, body=_generation(job.token(), job))
+
+
+def poll(call: Call) -> Reply:
+    job = job_from_token(call.args["id"], vendor=NAME)
+    if job is None or "request" not in job.extra:
+        return Reply(status=404, body=error(404, "not_found", "Generation not found."))
+    return Reply(body=_generation(call.args["id"], job))
+
+
+def _v2_media(call: Call) -> str:
+    kind = call.request.text("type", "generation_type")
+    return "image" if kind == "image" or call.request.model.startswith(("photon", "uni")) else "video"
+
+
+def _v2_generation(job_id: str, job: Job) -> dict[str, Any]:
+    phase = job.phase()
+    body: dict[str, Any] = {
+        "id": job_id,
+        "type": job.media,
+        "state": STATE[phase],
+        "model": job.extra["model"],
+        "created_at": _iso(job.created_ms),
+    }
+    if phase is Phase.SUCCEEDED:
+        body["output"] = [{"type": job.media, "url": job.outputs()[0].url()}]
+    elif phase in FAILURES:
+        body["failure_reason"], body["failure_code"] = FAILURES[phase]
+    return body
+
+
+def v2_submit(call: Call) -> Reply:
+    media = _v2_media(call)
+    model = call.request.model or DEFAULT_MODEL[media]
+    job = call.new_job(media=media, count=1, extra={"v2": 1, "model": model})
+    return Reply(status=201, body=_v2_generation(job.token(), job))
+
+
+def v2_poll(call: Call) -> Reply:
+    job = job_from_token(call.args["id"], vendor=NAME)
+    if job is None or not job.extra.get("v2"):
+        return Reply(status=404, body=error(404, "not_found", "Generation not found."))
+    return Reply(body=_v2_generation(call.args["id"], job))
+
+
+VENDOR = Vendor(
+    name=NAME,
+    key_header="Authorization",
+    key_prefix="Bearer ",
+    error=error,
+    routes=(
+        Route("POST", r"dream-machine/v1/generations/image", "submit", submit, media="image"),
+        Route("POST", r"dream-machine/v1/generations", "submit", submit, media="video"),
+        Route("GET", r"dream-machine/v1/generations/(?P<id>[^/]+)", "poll", poll),
+        Route("POST", r"dream-machine/v2/generations", "submit", v2_submit),
+        Route("GET", r"dream-machine/v2/generations/(?P<id>[^/]+)", "poll", v2_poll),
+    ),
+)
