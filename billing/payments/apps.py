@@ -7,3 +7,6 @@ class PaymentsConfig(AppConfig):
     name = "billing.payments"
     label = "payments"
     verbose_name = "Payments"
+
+    def ready(self) -> None:
+        from billing.payments import checks  # noqa: F401  (registers the system checks)

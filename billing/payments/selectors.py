@@ -1,0 +1,77 @@
+"""Payments reads: the `/customers/balance` and `/customers/events` answers, the Credits page state."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from billing.models import AccountKind, CustomerEvent, LedgerAccount
+from billing.money import micros_to_cents_floor
+from billing.payments.models import AutoTopUp, LowBalanceAlert
+
+
+def customer_balance_body(*, user: Any) -> dict[str, Any] | None:
+    """comfy-contract.md §8.2: the stock frontend reads every `*_micros` balance field as US **cents**.
+    Available balance, floored to the cent, in `amount_micros` and `effective_balance_micros`."""
+    wallet = LedgerAccount.objects.filter(user=user, kind=AccountKind.USER).first()
+    if wallet is None:
+        return None
+    available_cents = micros_to_cents_floor(wallet.available_micros)
+    return {
+        "amount_micros": available_cents,
+        "effective_balance_micros": available_cents,
+        "prepaid_balance_micros": available_cents,
+        "pending_charges_micros": micros_to_cents_floor(wallet.held_micros),
+        "currency": "usd",
+    }
+
+
+@dataclass(frozen=True)
+class EventsPage:
+    total: int
+    events: list[dict[str, Any]]
+    page: int
+    limit: int
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "events": self.events,
+            "page": self.page,
+            "limit": self.limit,
+            "totalPages": math.ceil(self.total / self.limit) if self.total else 0,
+        }
+
+
+def _rfc3339(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+def customer_events_page(*, user: Any, page: int, limit: int) -> EventsPage:
+    """The user's own events, newest first (comfy-contract.md §8.4 AuditLog rows)."""
+    events = CustomerEvent.objects.filter(user=user).order_by("-created_at", "-id")
+    offset = (page - 1) * limit
+    rows = events[offset : offset + limit]
+    return EventsPage(
+        total=events.count(),
+        events=[
+            {
+                "event_id": str(row.pk),
+                "event_type": row.event_type,
+                "params": row.params,
+                "createdAt": _rfc3339(row.created_at),
+            }
+            for row in rows
+        ],
+        page=page,
+        limit=limit,
+    )
+
+
+def auto_topup_get(*, user: Any) -> AutoTopUp | None:
+    return AutoTopUp.objects.filter(user=user).first()
+
+
+def low_balance_alert_get(*, user: Any) -> LowBalanceAlert | None:
+    return LowBalanceAlert.objects.filter(user=user).first()

@@ -1,0 +1,36 @@
+"""`{% payments_topup as topup %}`: what the Credits page's top-up panel needs, whoever renders the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.conf import settings
+
+from billing.money import MICROS_PER_USD, format_credits, micros_to_usd
+from billing.payments.forms import PRESETS_USD
+from billing.payments.selectors import auto_topup_get, low_balance_alert_get
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def payments_topup(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    auto = auto_topup_get(user=user) if signed_in else None
+    alert = low_balance_alert_get(user=user) if signed_in else None
+    return {
+        "presets": [{"usd": usd, "credits": format_credits(usd * MICROS_PER_USD)} for usd in PRESETS_USD],
+        "min_usd": micros_to_usd(settings.TOPUP_MIN_MICROS),
+        "max_usd": micros_to_usd(settings.TOPUP_MAX_MICROS),
+        "credits_per_usd": settings.CREDITS_PER_USD,
+        "sandbox": not settings.STRIPE_SECRET_KEY,
+        "auto": auto,
+        "auto_threshold_usd": micros_to_usd(auto.threshold_micros) if auto else "5.00",
+        "auto_amount_usd": micros_to_usd(auto.amount_micros) if auto else "25.00",
+        "auto_cap_usd": micros_to_usd(auto.monthly_cap_micros) if auto else "100.00",
+        "alert": alert,
+        "alert_threshold_usd": micros_to_usd(alert.threshold_micros) if alert else "5.00",
+    }

@@ -1,0 +1,146 @@
+"""Browser pages: buy credits from the Credits page, come back from checkout, the sandbox checkout page
+(TEST MODE), and the auto top-up / low-balance settings. JSON APIs for ComfyUI are in `api.py`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from billing.money import format_credits, format_usd
+from billing.payments.api import site_base_url
+from billing.payments.forms import AutoTopUpForm, BuyCreditsForm, LowBalanceForm
+from billing.payments.gateway import PaymentGatewayError, SandboxGateway, sandbox_token_read
+from billing.payments.models import Gateway, Purchase, PurchaseStatus
+from billing.payments.services import (
+    auto_topup_configure,
+    checkout_fulfil,
+    checkout_start,
+    checkout_sync,
+    low_balance_configure,
+    purchase_mark_closed,
+)
+from billing.payments.services.purchases import FulfilmentRejectedError
+
+CREDITS_URL = "/credits"
+
+
+def _form_error(request: HttpRequest, form: BuyCreditsForm | AutoTopUpForm | LowBalanceForm) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+@login_required
+@require_POST
+def credits_buy(request: HttpRequest) -> HttpResponse:
+    form = BuyCreditsForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return redirect(CREDITS_URL)
+    try:
+        purchase = checkout_start(
+            user=request.user, amount_micros=form.cleaned_data["amount_usd"], base_url=site_base_url(request)
+        )
+    except PaymentGatewayError:
+        messages.error(request, "The payment provider could not be reached; nothing was charged. Try again.")
+        return redirect(CREDITS_URL)
+    # The checkout lives on Stripe (or our sandbox page); CSP form-action allows checkout.stripe.com.
+    return HttpResponseRedirect(purchase.checkout_url)
+
+
+@require_GET
+def credits_return(request: HttpRequest) -> HttpResponse:
+    """Stripe's success URL. Fulfils from a server-side retrieve of the session, if the webhook has not."""
+    session_id = request.GET.get("session_id", "")[:255]
+    purchase = Purchase.objects.filter(checkout_session_id=session_id).first() if session_id else None
+    if purchase is None:
+        return redirect(CREDITS_URL)
+    try:
+        purchase = checkout_sync(purchase=purchase)
+    except (PaymentGatewayError, FulfilmentRejectedError):
+        purchase.refresh_from_db()
+    if request.user.is_authenticated and purchase.user_id == request.user.pk:
+        if purchase.status == PurchaseStatus.PAID:
+            messages.success(
+                request,
+                f"Payment received: {format_credits(purchase.amount_micros)} credits "
+                f"({format_usd(purchase.amount_micros)}) were added.",
+            )
+        else:
+            messages.info(request, "Your payment is being processed; credits appear as soon as it clears.")
+    return redirect(CREDITS_URL)
+
+
+def _sandbox_purchase(token: str) -> Purchase:
+    if settings.PRODUCTION:
+        raise Http404
+    public_id = sandbox_token_read(token)
+    purchase = (
+        Purchase.objects.filter(public_id=public_id, gateway=Gateway.SANDBOX).first() if public_id else None
+    )
+    if purchase is None:
+        raise Http404
+    return purchase
+
+
+@require_http_methods(["GET", "POST"])
+def sandbox_checkout(request: HttpRequest, token: str) -> HttpResponse:
+    """The sandbox gateway's checkout page: TEST MODE, no money moves, the same fulfilment code runs."""
+    purchase = _sandbox_purchase(token)
+    if request.method == "POST" and purchase.status == PurchaseStatus.PENDING:
+        gateway = SandboxGateway()
+        if request.POST.get("action") == "pay":
+            checkout_fulfil(outcome=gateway.outcome(purchase=purchase, paid=True))
+            return redirect(f"/credits/return?session_id={purchase.checkout_session_id}")
+        purchase_mark_closed(
+            session_id=purchase.checkout_session_id or "",
+            status=PurchaseStatus.FAILED,
+            reason="declined (test)",
+        )
+        messages.warning(request, "The test payment was declined; nothing was added.")
+        return redirect(CREDITS_URL)
+    context = {
+        "purchase": purchase,
+        "amount_usd": format_usd(purchase.amount_micros),
+        "credits": format_credits(purchase.amount_micros),
+        "token": token,
+    }
+    return render(request, "billing/payments/sandbox_checkout.html", context)
+
+
+@login_required
+@require_POST
+def auto_topup_settings(request: HttpRequest) -> HttpResponse:
+    form = AutoTopUpForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return redirect(CREDITS_URL)
+    data = form.cleaned_data
+    auto_topup_configure(
+        user=request.user,
+        enabled=data["enabled"],
+        threshold_micros=data["threshold_micros"],
+        amount_micros=data["amount_micros"],
+        monthly_cap_micros=data["monthly_cap_micros"],
+    )
+    messages.success(request, "Auto top-up is on." if data["enabled"] else "Auto top-up is off.")
+    return redirect(CREDITS_URL)
+
+
+@login_required
+@require_POST
+def low_balance_settings(request: HttpRequest) -> HttpResponse:
+    form = LowBalanceForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return redirect(CREDITS_URL)
+    enabled = form.cleaned_data["enabled"]
+    low_balance_configure(
+        user=request.user, enabled=enabled, threshold_micros=form.cleaned_data["threshold_usd"]
+    )
+    messages.success(request, "Low-balance e-mails are on." if enabled else "Low-balance e-mails are off.")
+    return redirect(CREDITS_URL)
