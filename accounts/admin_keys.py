@@ -71,9 +71,7 @@ class AuthorizedOriginForm(OriginFormBase):
         fields = ("origin", "note")
 
     def clean_origin(self) -> str:
-        value: str = self.cleaned_data["origin"]
-        if value != value.strip():
-            raise forms.ValidationError("Remove the spaces around the origin.")
+        value: str = self.cleaned_data["origin"]  # already stripped by the form field
         parsed = origin_parse(value)
         if parsed is None or parsed[0] != "https":
             raise forms.ValidationError(

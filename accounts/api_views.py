@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -139,9 +139,11 @@ class ApiKeyDetailView(PlatformApiView):
         return Response(status=204)
 
 
-@require_GET
 def releases(request: HttpRequest) -> JsonResponse:
     """`GET /releases` (no auth): the release-notes feed; an empty list is a safe answer."""
+    if request.method not in {"GET", "HEAD"}:
+        # Answered here: /releases is outside the prefixes whose HTML errors the middleware rewrites.
+        raise ApiError(405, "method_not_allowed", "Method not allowed.", headers={"Allow": "GET, HEAD"})
     return JsonResponse([], safe=False)
 
 

@@ -1,4 +1,4 @@
-"""Key format, storage and show-once (quality.md A-05, A1–A3)."""
+"""Key format, storage and show-once (quality.md A-05, A1-A3)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_it_draws_the_key_from_the_secrets_module(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(api_keys_module.secrets, "choice", fake_choice)
     assert api_keys_module.api_key_generate() == "comfyui-" + "Z" * 64
     assert len(calls) == 64
-    assert len(set(calls[0])) == 62  # 64 × log2(62) ≈ 381 bits
+    assert len(set(calls[0])) == 62  # 64 * log2(62) = about 381 bits
 
 
 def _every_table_as_text() -> str:
@@ -90,7 +90,14 @@ def test_it_requires_a_verified_email(owner: Any) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "description"),
-    [("", ""), ("   ", ""), ("x" * 101, ""), ("ok", "d" * 501), ("bad\x00name", ""), ("ok", "line\x1bescape")],
+    [
+        ("", ""),
+        ("   ", ""),
+        ("x" * 101, ""),
+        ("ok", "d" * 501),
+        ("bad\x00name", ""),
+        ("ok", "line\x1bescape"),
+    ],
 )
 def test_it_rejects_bad_names_and_descriptions(owner: Any, name: str, description: str) -> None:
     with pytest.raises(ApiError) as caught:

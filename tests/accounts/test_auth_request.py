@@ -177,7 +177,7 @@ def test_it_refuses_a_foreign_jwt_without_touching_the_database(
 def test_it_accepts_no_mutation_of_a_valid_key(owner: Any) -> None:
     """A-08 (reduced): 2,000 single-character mutations of a real key are all refused."""
     _, plaintext = api_key_create(user=owner, name="k")
-    rng = random.Random(8)  # noqa: S311 - test data, not secrets
+    rng = random.Random(8)
     alphabet = string.ascii_letters + string.digits
     accepted = 0
     for _ in range(2000):
