@@ -15,6 +15,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswordHashWidget
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Device, User
 
@@ -34,7 +36,15 @@ else:
 class PasswordHashWidget(ReadOnlyPasswordHashWidget):
     """Django's usual hash summary (algorithm, salt and hash abbreviated), without the set-password button."""
 
-    template_name = "accounts/admin/password_hash.html"
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        summary = self.get_context(name, value, attrs)["summary"]
+        parts = [
+            format_html(
+                "<strong>{}</strong>{}", entry["label"], f": {entry['value']}" if entry.get("value") else ""
+            )
+            for entry in summary
+        ]
+        return format_html("<div><p>{}</p></div>", mark_safe(" ".join(parts)))  # noqa: S308 - escaped above
 
 
 class UserChangeForm(UserFormBase):
@@ -113,6 +123,9 @@ class UserAdmin(UserAdminBase):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name")}),)
     filter_horizontal = ("groups", "user_permissions")
     inlines = (DeviceInline,)
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[type[Any]]:
+        return list(self.inlines) if obj is not None else []  # a new user has no devices yet
 
     @admin.display(boolean=True, description="Verified")
     def is_verified(self, obj: User) -> bool:
