@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from billing import views
+
+app_name = "billing"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("credits", views.credits_page, name="credits"),
+]

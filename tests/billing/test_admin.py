@@ -1,0 +1,77 @@
+"""The admin: read-only ledger views; grants go through the service as the signed-in staff member."""
+
+import pytest
+
+from billing.models import Grant, GrantStatus
+from billing.selectors import wallet_balance
+from billing.services import credits_grant
+from tests.billing.support import wallet_of
+from tests.conftest import make_user
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("admin@example.com", is_staff=True, is_superuser=True)
+
+
+def test_it_grants_through_the_service_as_the_staff_member(client, admin_user, owner):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/billing/grant/new/",
+        {"email": owner.email, "usd": "7.50", "reason": "Outage", "ticket": "T-7"},
+    )
+    assert response.status_code == 302
+    grant = Grant.objects.get()
+    assert (grant.actor_id, grant.amount_micros, grant.ticket, grant.status) == (
+        admin_user.pk,
+        7_500_000,
+        "T-7",
+        GrantStatus.COMPLETED,
+    )
+    assert wallet_balance(wallet=wallet_of(owner)).balance_micros == 7_500_000
+
+
+def test_it_requires_reason_and_ticket(client, admin_user, owner):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/billing/grant/new/", {"email": owner.email, "usd": "7.50", "reason": "", "ticket": ""}
+    )
+    assert response.status_code == 200
+    assert not Grant.objects.exists()
+
+
+def test_a_second_staff_member_approves_a_large_grant(client, admin_user, staff, owner):
+    grant = credits_grant(
+        wallet=wallet_of(owner),
+        amount_micros=500_000_000,
+        actor=staff,
+        reason="Big outage",
+        ticket="T-8",
+        key="g",
+    )
+    client.force_login(admin_user)
+    client.post("/admin/billing/grant/", {"action": "approve_grants", "_selected_action": [grant.pk]})
+    grant.refresh_from_db()
+    assert (grant.status, grant.approver_id) == (GrantStatus.COMPLETED, admin_user.pk)
+
+
+def test_the_ledger_is_read_only_in_the_admin(client, admin_user, owner):
+    client.force_login(admin_user)
+    wallet = wallet_of(owner)
+    assert client.get("/admin/billing/ledgeraccount/").status_code == 200
+    assert client.get("/admin/billing/ledgerentry/").status_code == 200
+    assert client.get("/admin/billing/ledgertransaction/").status_code == 200
+    assert client.get("/admin/billing/hold/").status_code == 200
+    assert client.get("/admin/billing/ledgeraccount/add/").status_code == 403
+    assert (
+        client.post(f"/admin/billing/ledgeraccount/{wallet.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+
+
+def test_a_non_staff_user_cannot_grant(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        "/admin/billing/grant/new/", {"email": owner.email, "usd": "7.50", "reason": "r", "ticket": "t"}
+    )
+    assert response.status_code == 302  # to the admin login
+    assert not Grant.objects.exists()
