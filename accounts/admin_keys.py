@@ -59,7 +59,11 @@ class ApiKeyAdmin(ApiKeyAdminBase):
     def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False  # revoke instead: the row keeps usage history readable
 
-    @admin.action(description="Revoke the selected keys", permissions=["view"])
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        # Revoking is the one change staff may make; it needs the model's change permission.
+        return request.user.has_perm("accounts.change_apikey")
+
+    @admin.action(description="Revoke the selected keys", permissions=["revoke"])
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         count = api_keys_revoke_for_admin(keys=list(queryset))
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)

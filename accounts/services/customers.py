@@ -30,11 +30,10 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def _has_fund(user: User) -> bool:
-    """Whether the wallet has spendable credits; False while the billing app has no selectors yet."""
-    try:
-        from billing.selectors import wallet_balance, wallet_get_for_user
-    except ImportError:
-        return False
+    """Whether the wallet has spendable (available, not held) credits."""
+    # Imported here: billing imports accounts models, so a module-level import would be circular.
+    from billing.selectors import wallet_balance, wallet_get_for_user
+
     return wallet_balance(wallet=wallet_get_for_user(user=user)).available_micros > 0
 
 

@@ -47,6 +47,22 @@ def test_it_creates_the_customer_once_then_answers_200(owner: Any) -> None:
     assert body["updatedAt"].endswith("Z")
 
 
+def test_it_reports_has_fund_once_the_wallet_holds_credits(owner: Any) -> None:
+    from billing.selectors import wallet_get_for_user
+    from billing.services import credits_purchase
+
+    client, _ = _client(owner)
+    assert client.post("/customers", content_type="application/json").json()["has_fund"] is False
+    credits_purchase(
+        wallet=wallet_get_for_user(user=owner),
+        amount_micros=5_000_000,
+        payment_reference="cs_test_1",
+        source="sandbox",
+        key="purchase-1",
+    )
+    assert client.get("/customers/me").json()["has_fund"] is True
+
+
 def test_it_accepts_a_bodiless_post_and_a_turnstile_token(owner: Any) -> None:
     client, _ = _client(owner)
     assert client.generic("POST", "/customers", b"").status_code == 201  # no body, no content type
