@@ -54,5 +54,6 @@ def file_from_token(token: str, ext: str) -> OutputFile | None:
     _, seed, width, height, seconds = payload
     if not all(isinstance(value, int) for value in (seed, width, height, seconds)):
         return None
-    width, height = media.clamp_size(width, height)
+    if not (media.MIN_SIDE <= width <= media.MAX_SIDE and media.MIN_SIDE <= height <= media.MAX_SIDE):
+        return None
     return OutputFile(ext=ext, seed=seed, width=width, height=height, seconds=max(1, min(10, seconds)))

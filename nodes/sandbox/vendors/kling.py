@@ -37,8 +37,7 @@ def _envelope(data: Any) -> dict[str, Any]:
     return {"code": 0, "message": "SUCCEED", "request_id": str(uuid.uuid4()), "data": data}
 
 
-def _task(job_id: str, job: Job) -> dict[str, Any]:
-    phase = job.phase()
+def _task(job_id: str, job: Job, phase: Phase) -> dict[str, Any]:
     data: dict[str, Any] = {
         "task_id": job_id,
         "task_status": STATUS[phase],
@@ -61,14 +60,14 @@ def _task(job_id: str, job: Job) -> dict[str, Any]:
 
 def submit(call: Call) -> Reply:
     job = call.new_job()
-    return Reply(body=_envelope(_task(job.token(), job) | {"task_status": "submitted", "task_info": {}}))
+    return Reply(body=_envelope(_task(job.token(), job, Phase.QUEUED) | {"task_info": {}}))
 
 
 def poll(call: Call) -> Reply:
     job = job_from_token(call.args["id"], vendor=NAME)
     if job is None or job.media != call.route.media or job.extra.get("turbo"):
         return Reply(status=404, body=error(404, "not_found", "Task not found."))
-    return Reply(body=_envelope(_task(call.args["id"], job)))
+    return Reply(body=_envelope(_task(call.args["id"], job, job.phase())))
 
 
 TURBO_STATUS = STATUS | {Phase.SUCCEEDED: "succeeded"}

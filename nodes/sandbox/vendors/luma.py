@@ -41,8 +41,7 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def _generation(job_id: str, job: Job) -> dict[str, Any]:
-    phase = job.phase()
+def _generation(job_id: str, job: Job, phase: Phase) -> dict[str, Any]:
     request = job.extra["request"]
     body: dict[str, Any] = {
         "id": job_id,
@@ -62,14 +61,15 @@ def _generation(job_id: str, job: Job) -> dict[str, Any]:
 def submit(call: Call) -> Reply:
     media = call.route.media
     job = call.new_job(count=1, extra={"request": _echo(call, media)})
-    return Reply(status=201, body=_generation(job.token(), job))
+    # A fresh submit is always queued, however short the sandbox's job time.
+    return Reply(status=201, body=_generation(job.token(), job, Phase.QUEUED))
 
 
 def poll(call: Call) -> Reply:
     job = job_from_token(call.args["id"], vendor=NAME)
     if job is None or "request" not in job.extra:
         return Reply(status=404, body=error(404, "not_found", "Generation not found."))
-    return Reply(body=_generation(call.args["id"], job))
+    return Reply(body=_generation(call.args["id"], job, job.phase()))
 
 
 def _v2_media(call: Call) -> str:
@@ -77,8 +77,7 @@ def _v2_media(call: Call) -> str:
     return "image" if kind == "image" or call.request.model.startswith(("photon", "uni")) else "video"
 
 
-def _v2_generation(job_id: str, job: Job) -> dict[str, Any]:
-    phase = job.phase()
+def _v2_generation(job_id: str, job: Job, phase: Phase) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": job_id,
         "type": job.media,
@@ -97,14 +96,14 @@ def v2_submit(call: Call) -> Reply:
     media = _v2_media(call)
     model = call.request.model or DEFAULT_MODEL[media]
     job = call.new_job(media=media, count=1, extra={"v2": 1, "model": model})
-    return Reply(status=201, body=_v2_generation(job.token(), job))
+    return Reply(status=201, body=_v2_generation(job.token(), job, Phase.QUEUED))
 
 
 def v2_poll(call: Call) -> Reply:
     job = job_from_token(call.args["id"], vendor=NAME)
     if job is None or not job.extra.get("v2"):
         return Reply(status=404, body=error(404, "not_found", "Generation not found."))
-    return Reply(body=_v2_generation(call.args["id"], job))
+    return Reply(body=_v2_generation(call.args["id"], job, job.phase()))
 
 
 VENDOR = Vendor(
