@@ -86,7 +86,7 @@ _BROWSERS = [
     ("Samsung Internet", re.compile(r"SamsungBrowser/")),
     ("Firefox", re.compile(r"\b(Firefox|FxiOS)/")),
     ("Chromium", re.compile(r"\bChromium/")),
-    ("Chrome", re.compile(r"\b(Chrome|CriOS)/")),
+    ("Chrome", re.compile(r"(Chrome|CriOS)/")),  # also "HeadlessChrome/"
     ("Safari", re.compile(r"\bSafari/")),
     ("curl", re.compile(r"^curl/")),
     ("Python", re.compile(r"python-requests|python-httpx|aiohttp|Python-urllib")),

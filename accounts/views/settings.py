@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.dashboard import dashboard_panels
@@ -50,11 +52,13 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def devices_view(request: HttpRequest) -> HttpResponse:
     current_key = request.session.session_key
+    recent = timezone.now() - timedelta(minutes=1)
     devices = [
         {
             "device": device,
             "summary": user_agent_summary(device.user_agent),
             "current": device.session_key == current_key,
+            "just_now": device.last_seen_at >= recent,
         }
         for device in devices_active_for_user(user=_user(request))
     ]

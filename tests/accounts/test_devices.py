@@ -179,6 +179,7 @@ def test_the_middleware_skips_requests_without_a_session_cookie(
             "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
             "Chrome on Android",
         ),
+        ("Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/156.0 Safari/537.36", "Chrome on Linux"),
         ("curl/8.5.0", "curl"),
         ("", "Unknown browser"),
     ],
