@@ -136,7 +136,10 @@ def test_it_refuses_altered_integer_ids(client: Client, delta: int) -> None:
     assert call(client, "pixverse", "GET", f"openapi/v2/video/result/{video + delta}").status_code == 404
 
 
-@pytest.mark.parametrize("value", ["abc", "-5", "0", "99999999999999999999999", "\uff11\uff12\uff13"]  # full-width digits)
+FULL_WIDTH_DIGITS = "\uff11\uff12\uff13"
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "0", "99999999999999999999999", FULL_WIDTH_DIGITS])
 def test_it_refuses_malformed_integer_ids(client: Client, value: str) -> None:
     assert call(client, "pixverse", "GET", f"openapi/v2/video/result/{quote(value)}").status_code == 404
 
