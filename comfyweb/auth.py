@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from accounts import origins
 from accounts.models import ApiKey, Device, User
 from accounts.selectors import api_key_find_live
-from accounts.services.api_keys import api_key_is_well_formed, api_key_touch
+from accounts.services.api_keys import KEY_PREFIX, api_key_is_well_formed, api_key_touch
 from accounts.tokens import InvalidTokenError, TokenClaims, token_claims, token_looks_like_ours, token_resolve
 from comfyweb.errors import ApiError, unauthorized
 
@@ -81,6 +81,8 @@ def _presented(request: HttpRequest, kind: origins.OriginKind) -> _Presented:
         raise origin_error
     bearer = _bearer_value(request)
     if bearer is not None:
+        if bearer.startswith(KEY_PREFIX):
+            raise unauthorized("Send API keys in the X-API-KEY header, not as a Bearer token.")
         if not token_looks_like_ours(bearer):
             raise unauthorized(_FOREIGN_BEARER)
         if kind == "other_https":

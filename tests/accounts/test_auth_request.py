@@ -86,6 +86,14 @@ def test_it_refuses_a_foreign_bearer_token_even_with_a_valid_key(owner: Any) -> 
 
 
 @pytest.mark.django_db
+def test_it_refuses_an_api_key_sent_as_a_bearer_token_with_a_hint(owner: Any) -> None:
+    _, plaintext = api_key_create(user=owner, name="k")
+    error = _refusal(Authorization=f"Bearer {plaintext}")
+    assert error.status == 401
+    assert "X-API-KEY" in error.message
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Token abc", "bearer cwt_x:y"])
 def test_it_refuses_other_authorization_schemes_and_garbage(owner: Any, header: str) -> None:
     assert _refusal(Authorization=header).status == 401
