@@ -342,3 +342,34 @@ CELERY_BEAT_SCHEDULE["payments-sweep-open-purchases"] = {
 GRANT_APPROVAL_THRESHOLD_MICROS = env_int("GRANT_APPROVAL_THRESHOLD_MICROS", default=100_000_000, minimum=0)
 # Holds past their expiry are released every minute (quality.md L7).
 CELERY_BEAT_SCHEDULE["billing-expire-holds"] = {"task": "billing.tasks.expire_holds", "schedule": 60.0}
+
+# --- vendors & proxy (nodes/engine, nodes/vendors) -----------------------------------------------------------
+# Per vendor: VENDOR_<NAME>_API_KEY, VENDOR_<NAME>_MODE (sandbox | live; default: live with a key, else
+# sandbox), VENDOR_<NAME>_BASE_URL (overrides the live base). Veo also reads VENDOR_VEO_PROJECT/_LOCATION.
+PROXY_VENDOR_NAMES = (
+    "bfl", "ideogram", "kling", "luma", "minimax", "openai", "pika", "pixverse", "recraft", "stability", "veo"
+)
+VENDOR_SETTINGS: dict[str, dict[str, str]] = {
+    _name: {
+        "api_key": env_str(f"VENDOR_{_name.upper()}_API_KEY", ""),
+        "mode": env_str(f"VENDOR_{_name.upper()}_MODE", ""),
+        "base_url": env_str(f"VENDOR_{_name.upper()}_BASE_URL", ""),
+        "project": env_str(f"VENDOR_{_name.upper()}_PROJECT", ""),
+        "location": env_str(f"VENDOR_{_name.upper()}_LOCATION", ""),
+    }
+    for _name in PROXY_VENDOR_NAMES
+}
+for _name, _conf in VENDOR_SETTINGS.items():
+    if _conf["mode"] not in ("", "sandbox", "live"):
+        raise ImproperlyConfigured(f"VENDOR_{_name.upper()}_MODE must be sandbox or live.")
+# Where sandbox-mode vendors are called: this platform's own /sandbox/ simulator by default.
+SANDBOX_UPSTREAM_BASE_URL = env_str("SANDBOX_UPSTREAM_BASE_URL", PUBLIC_BASE_URL + "/sandbox").rstrip("/")
+# The price table is cached per process for a few seconds (admission stays cheap); 0 = always read.
+PROXY_PRICE_CACHE_SECONDS = env_int("PROXY_PRICE_CACHE_SECONDS", default=0 if TESTING else 5, minimum=0)
+# Generous per-minute limits; polls have their own budget so a polling client is never starved.
+PROXY_CALLS_PER_MINUTE_PER_USER = env_int("PROXY_CALLS_PER_MINUTE_PER_USER", default=600, minimum=1)
+PROXY_CALLS_PER_MINUTE_PER_KEY = env_int("PROXY_CALLS_PER_MINUTE_PER_KEY", default=600, minimum=1)
+PROXY_POLLS_PER_MINUTE = env_int("PROXY_POLLS_PER_MINUTE", default=6000, minimum=60)
+# Open vendor jobs that nobody polled for this long are polled (and settled) by the sweeper.
+PROXY_SWEEP_IDLE_SECONDS = env_int("PROXY_SWEEP_IDLE_SECONDS", default=120, minimum=10)
+CELERY_BEAT_SCHEDULE["nodes-sweep-jobs"] = {"task": "nodes.tasks.sweep_jobs", "schedule": 60.0}

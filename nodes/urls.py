@@ -1,6 +1,8 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
 from nodes import storage
+from nodes.engine import views as proxy_views
+from nodes import pages
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
@@ -17,3 +19,12 @@ urlpatterns += [
     ),
 ]
 # --- end storage ---------------------------------------------------------------------------------------
+
+# --- proxy, pricing and usage (H4b: nodes/engine, nodes/pages.py) ------------------------------------------
+urlpatterns += [
+    path("proxy/<path:rest>", proxy_views.proxy, name="proxy"),
+    path("pricing", pages.pricing, name="pricing"),
+    path("usage", pages.usage, name="usage"),
+    path("usage.csv", pages.usage_csv, name="usage-csv"),
+]
+# --- end proxy -------------------------------------------------------------------------------------------

@@ -1,0 +1,54 @@
+"""`manage.py check` fails when a metered route could not be priced (quality.md L9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import checks
+from django.core.checks import CheckMessage, Error, register
+from django.db import DatabaseError
+
+
+@register()
+def check_routes_priced(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    from nodes.vendors import VENDORS
+
+    errors: list[CheckMessage] = []
+    for vendor in VENDORS.values():
+        metered = [route for route in vendor.routes if not route.free]
+        if metered and not vendor.prices:
+            errors.append(Error(f"Vendor {vendor.name} has metered routes but no prices.", id="nodes.E001"))
+        errors.extend(
+            Error(f"{vendor.name} {route.method} {route.path} is metered but has no price.", id="nodes.E002")
+            for route in vendor.routes
+            if route.kind in ("sync", "submit") and route.free
+        )
+    return errors + _check_table(VENDORS)
+
+
+def _check_table(vendors: Any) -> list[CheckMessage]:
+    """Every declared price key must be in the version in effect (when the database is reachable)."""
+    from nodes.models import Price, PriceVersion
+
+    try:
+        from django.utils import timezone
+
+        version = PriceVersion.objects.filter(effective_from__lte=timezone.now()).first()
+        if version is None:
+            return [
+                checks.Warning(
+                    "No price version is in effect: every metered call is refused.", id="nodes.W001"
+                )
+            ]
+        present = set(Price.objects.filter(version=version).values_list("vendor", "key"))
+    except DatabaseError:
+        return []  # no database yet (before migrate): nothing to compare
+    missing = [
+        f"{vendor.name}:{key}"
+        for vendor in vendors.values()
+        for key in vendor.prices
+        if (vendor.name, key) not in present
+    ]
+    if missing:
+        return [Error(f"Routes without a price in '{version}': {', '.join(missing[:20])}", id="nodes.E003")]
+    return []

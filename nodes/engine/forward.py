@@ -1,0 +1,139 @@
+"""The upstream side: which base URL and key a vendor uses (live or sandbox), and the shared httpx client.
+
+Only headers set here reach a vendor (quality.md X2): its key header, content-type and accept. The
+client's Authorization, X-API-KEY, cookies, X-Forwarded-* and comfy-user never do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+import weakref
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx
+from django.conf import settings
+
+from comfyweb.errors import ApiError
+from nodes.engine.types import Route, Vendor
+
+Mode = Literal["live", "sandbox"]
+
+# Raised far above httpx's defaults (100 connections, 5 s pool wait): one process holds ~1,000 long
+# vendor calls at once (quality.md BM5).
+LIMITS = httpx.Limits(max_connections=4000, max_keepalive_connections=200, keepalive_expiry=30)
+
+
+@dataclass(frozen=True)
+class Upstream:
+    mode: Mode
+    base_url: str
+    headers: dict[str, str]
+
+
+class NotSentError(Exception):
+    """The request never reached the vendor (connect error/timeout, pool timeout): nothing started."""
+
+
+class OutcomeUnknownError(Exception):
+    """The request was sent but no answer came (read timeout, dropped connection): the vendor may bill."""
+
+
+def vendor_config(vendor: Vendor) -> dict[str, str]:
+    configured: dict[str, dict[str, str]] = settings.VENDOR_SETTINGS
+    return configured.get(vendor.settings_name.lower(), {})
+
+
+def vendor_mode(vendor: Vendor) -> Mode:
+    conf = vendor_config(vendor)
+    mode = conf.get("mode") or ("live" if conf.get("api_key") else "sandbox")
+    return "live" if mode == "live" else "sandbox"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def kling_jwt(key: str, *, now: int | None = None) -> str:
+    """Kling authenticates with a short-lived HS256 JWT made from `access_key:secret_key`."""
+    access, _, secret = key.partition(":")
+    issued = int(time.time()) if now is None else now
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = _b64(json.dumps({"iss": access, "exp": issued + 1800, "nbf": issued - 5}).encode())
+    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{_b64(signature)}"
+
+
+def upstream_for(vendor: Vendor) -> Upstream:
+    conf = vendor_config(vendor)
+    mode = vendor_mode(vendor)
+    slots = {"project": conf.get("project") or "sandbox", "location": conf.get("location") or "us-central1"}
+    if mode == "live":
+        key = conf.get("api_key", "")
+        if not key:
+            raise ApiError(
+                503,
+                "upstream_unavailable",
+                f"The provider {vendor.title} is not configured on this platform.",
+            )
+        base = (conf.get("base_url") or vendor.live_base).format(**slots)
+        secret = kling_jwt(key) if vendor.key_style == "kling_jwt" else key
+    else:
+        base = settings.SANDBOX_UPSTREAM_BASE_URL.rstrip("/") + vendor.sandbox_base.format(**slots)
+        secret = f"sandbox-{vendor.sandbox_name or vendor.name}"
+    headers = {vendor.key_header: vendor.key_prefix + secret, "accept": "application/json"}
+    for name, value in vendor.extra_headers.items():
+        headers[name] = uuid.uuid4().hex if value == "{uuid}" else value
+    return Upstream(mode, base.rstrip("/"), headers)
+
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+_transport: httpx.AsyncBaseTransport | None = None
+
+
+def use_transport(transport: httpx.AsyncBaseTransport | None) -> None:
+    """Tests route the sandbox through the ASGI app (or respx) instead of the network."""
+    global _transport  # noqa: PLW0603 — one process-wide injection point, by design
+    _transport = transport
+    _clients.clear()
+
+
+def client() -> httpx.AsyncClient:
+    """One pooled client per event loop (a client's connections belong to the loop that opened them)."""
+    loop = asyncio.get_running_loop()
+    existing = _clients.get(loop)
+    if existing is None or existing.is_closed:
+        existing = httpx.AsyncClient(
+            transport=_transport, limits=LIMITS, follow_redirects=False, trust_env=False
+        )
+        _clients[loop] = existing
+    return existing
+
+
+async def send(
+    *, route: Route, upstream: Upstream, path: str, content: bytes | None, content_type: str
+) -> httpx.Response:
+    headers = dict(upstream.headers)
+    if content is not None:
+        headers["content-type"] = content_type
+    timeout = httpx.Timeout(route.timeout_seconds, connect=route.connect_timeout_seconds, pool=30.0)
+    method = route.method
+    try:
+        return await client().request(
+            method, upstream.base_url + path, content=content, headers=headers, timeout=timeout
+        )
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol) as exc:
+        raise NotSentError(str(exc) or type(exc).__name__) from exc
+    except (httpx.WriteError, httpx.WriteTimeout) as exc:
+        # The vendor never received a whole request, so it cannot have started the work.
+        raise NotSentError(str(exc) or type(exc).__name__) from exc
+    except httpx.HTTPError as exc:
+        raise OutcomeUnknownError(str(exc) or type(exc).__name__) from exc

@@ -1,0 +1,84 @@
+"""`Idempotency-Key` on /proxy (comfy-contract §3.5): replay, in-flight and mismatch answers.
+
+Only requests that carried the header ever get these 409s. Replies that never reached a vendor (our own
+4xx, 5xx, 424, 429) are not stored, so a retry with the same key runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+
+from comfyweb.errors import ApiError
+from nodes.models import IdempotencyRecord
+
+
+@dataclass(frozen=True)
+class Replay:
+    status: int
+    content_type: str
+    body: bytes
+    credits_used: str
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self.body, status=self.status, content_type=self.content_type)
+        response["Idempotent-Replayed"] = "true"
+        if self.credits_used:
+            response["X-Comfy-Credits-Used"] = self.credits_used
+        return response
+
+
+def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _conflict(kind: str, message: str) -> ApiError:
+    headers = {"X-Comfy-Error-Type": kind}
+    if kind == "idempotency_in_flight":
+        headers["Retry-After"] = "2"
+    return ApiError(409, kind, message, headers=headers, extra={"error_type": kind})
+
+
+def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | None:
+    """Claim the key (None), or answer for the earlier request that holds it."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(user_id=user_id, key=key, request_hash=fingerprint)
+        return None
+    except IntegrityError:
+        pass
+    record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
+    if record is None:  # released between our insert and this read: let the client retry
+        raise _conflict("idempotency_in_flight", "A request with this Idempotency-Key is still running.")
+    if record.request_hash != fingerprint:
+        raise _conflict("idempotency_mismatch", "This Idempotency-Key was used for a different request.")
+    if not record.done:
+        raise _conflict("idempotency_in_flight", "A request with this Idempotency-Key is still running.")
+    return Replay(
+        record.response_status or 200,
+        record.response_content_type or "application/json",
+        bytes(record.response_body or b""),
+        record.credits_used,
+    )
+
+
+def idempotency_finish(*, user_id: int, key: str, response: HttpResponse | None) -> None:
+    """Store the reply for replay, or (response None) free the key so a retry runs again."""
+    records = IdempotencyRecord.objects.filter(user_id=user_id, key=key, done=False)
+    if response is None:
+        records.delete()
+        return
+    records.update(
+        done=True,
+        response_status=response.status_code,
+        response_content_type=response.get("Content-Type", "application/json")[:200],
+        response_body=response.content,
+        credits_used=response.get("X-Comfy-Credits-Used", ""),
+    )

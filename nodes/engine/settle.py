@@ -1,0 +1,230 @@
+"""The engine's database side (services): admit (reserve + usage row), open a vendor job, settle once.
+
+Each function is one short transaction and is called with no upstream request in flight (style.md habit 4).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.errors import HoldAlreadyResolved, InsufficientCredits, LedgerError
+from billing.money import format_credits
+from billing.selectors import wallet_get_for_user
+from billing.services import credits_reserve, customer_event_record, hold_capture, hold_release
+from comfyweb.auth import Principal
+from comfyweb.errors import ApiError
+from nodes.engine.pricing import Quote
+from nodes.engine.types import Outcome
+from nodes.models import TERMINAL_USAGE, JobState, ProxyJob, UsageRecord, UsageStatus
+
+logger = logging.getLogger(__name__)
+
+_OUTCOME_STATUS: dict[Outcome, UsageStatus] = {
+    "success": UsageStatus.SUCCEEDED,
+    "failure": UsageStatus.FAILED,
+    "moderated": UsageStatus.MODERATED,
+}
+
+
+@dataclass(frozen=True)
+class Admission:
+    usage_id: int
+    usage_public_id: uuid.UUID
+    hold_micros: int
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    vendor: str
+    route: str
+    model: str
+    comfy_job_id: str
+    usage_source: str
+    core_version: str
+    comfy_env: str
+
+
+def usage_admit(
+    *, principal: Principal, facts: CallFacts, quote: Quote, markup_bps: int, ttl: timedelta
+) -> Admission:
+    """Reserve the quote and write the usage row in one transaction; 402/409 before anything is forwarded."""
+    public_id = uuid.uuid4()
+    wallet = wallet_get_for_user(user=principal.user)
+    api_key = principal.api_key
+    try:
+        with transaction.atomic():
+            hold = credits_reserve(
+                wallet=wallet,
+                amount_micros=quote.total_micros,
+                expires_at=timezone.now() + ttl,
+                key=f"proxy:{public_id}",
+                memo=f"{facts.vendor} {facts.route}",
+            )
+            usage = UsageRecord.objects.create(
+                public_id=public_id,
+                user=principal.user,
+                api_key=api_key,
+                api_key_prefix=api_key.prefix if api_key else "",
+                credential=principal.credential,
+                vendor=facts.vendor,
+                route=facts.route,
+                model=facts.model[:120],
+                comfy_job_id=facts.comfy_job_id,
+                usage_source=facts.usage_source,
+                core_version=facts.core_version,
+                comfy_env=facts.comfy_env,
+                hold=hold,
+                price_version_id=quote.version_id,
+                quoted_micros=quote.total_micros,
+                markup_bps=markup_bps,
+            )
+    except InsufficientCredits as exc:
+        raise ApiError(
+            402,
+            "insufficient_credits",
+            f"Not enough credits: this request needs up to {format_credits(quote.total_micros)} credits. "
+            "Top up to continue.",
+        ) from exc
+    except LedgerError as exc:
+        raise exc.to_api_error() from exc
+    return Admission(usage.pk, public_id, quote.total_micros)
+
+
+def _event(usage: UsageRecord, api_name: str) -> None:
+    customer_event_record(
+        user=usage.user,
+        event_type="api_usage_completed",
+        params={
+            "api_name": api_name,
+            "model": usage.model,
+            "charge_micro_usd": usage.charged_micros,
+            "job_id": usage.comfy_job_id,
+            "api_key_prefix": usage.api_key_prefix,
+            "status": usage.status,
+        },
+        key=f"usage:{usage.public_id}",
+    )
+
+
+def usage_settle(
+    *,
+    usage_id: int,
+    status: UsageStatus,
+    charge_micros: int = 0,
+    vendor_cost_micros: int | None = None,
+    upstream_status: int | None = None,
+    message: str = "",
+    may_bill: bool = False,
+    upstream_ms: int | None = None,
+    total_ms: int | None = None,
+    api_name: str = "",
+) -> UsageRecord:
+    """Resolve the usage row's hold exactly once: capture on success, release otherwise."""
+    with transaction.atomic():
+        usage = UsageRecord.objects.select_for_update().select_related("hold", "user").get(pk=usage_id)
+        if usage.status in TERMINAL_USAGE:
+            return usage
+        charged = 0
+        try:
+            if status == UsageStatus.SUCCEEDED:
+                charged = min(charge_micros, usage.quoted_micros)
+                hold_capture(hold=usage.hold, amount_micros=charged)
+            else:
+                hold_release(hold=usage.hold, reason=f"{status}: {message}"[:200])
+        except HoldAlreadyResolved:
+            # Expired before the outcome arrived: the user is not charged; the cost is absorbed.
+            status, charged, may_bill = UsageStatus.EXPIRED, 0, True
+        usage.status = status
+        usage.charged_micros = charged
+        usage.vendor_cost_micros = (
+            vendor_cost_micros if vendor_cost_micros is not None else usage.vendor_cost_micros
+        )
+        usage.upstream_status = upstream_status if upstream_status is not None else usage.upstream_status
+        usage.message = message[:500]
+        usage.upstream_may_bill = usage.upstream_may_bill or may_bill
+        usage.completed_at = timezone.now()
+        usage.upstream_ms = upstream_ms if upstream_ms is not None else usage.upstream_ms
+        usage.total_ms = total_ms if total_ms is not None else usage.total_ms
+        usage.save()
+        ProxyJob.objects.filter(usage_id=usage.pk, state=JobState.OPEN).update(
+            state=JobState.SETTLED, settled_at=usage.completed_at
+        )
+        transaction.on_commit(lambda: _event(usage, api_name or usage.vendor))
+    return usage
+
+
+def outcome_status(outcome: Outcome) -> UsageStatus:
+    return _OUTCOME_STATUS.get(outcome, UsageStatus.FAILED)
+
+
+def job_open(
+    *,
+    admission: Admission,
+    facts: CallFacts,
+    submit_path: str,
+    vendor_job_id: str,
+    context: dict[str, str],
+    vendor_cost_micros: int | None,
+    upstream_status: int,
+    upstream_ms: int,
+    with_token: bool,
+) -> ProxyJob:
+    """The vendor accepted a job: keep the hold open, tied to the vendor's job id."""
+    usage = UsageRecord.objects.select_related("user").get(pk=admission.usage_id)
+    with transaction.atomic():
+        UsageRecord.objects.filter(pk=usage.pk, status=UsageStatus.PENDING).update(
+            status=UsageStatus.SUBMITTED,
+            vendor_cost_micros=vendor_cost_micros,
+            upstream_status=upstream_status,
+            upstream_ms=upstream_ms,
+        )
+        job = ProxyJob(
+            usage=usage,
+            user=usage.user,
+            vendor=facts.vendor,
+            route=facts.route,
+            submit_path=submit_path[:300],
+            vendor_job_id=vendor_job_id[:600],
+            context=context,
+            poll_token=secrets.token_urlsafe(32) if with_token else None,
+        )
+        try:
+            with transaction.atomic():
+                job.save()
+        except IntegrityError:
+            # The vendor reused a job id: keep the first mapping; this call is tracked by its usage row.
+            logger.warning("Duplicate vendor job id %s/%s", facts.vendor, vendor_job_id[:40])
+            job = ProxyJob.objects.get(vendor=facts.vendor, vendor_job_id=vendor_job_id[:600])
+    return job
+
+
+def job_for_user(*, user: Any, vendor: str, vendor_job_id: str) -> ProxyJob | None:
+    """Owner-scoped: another user's job id is simply not found (404)."""
+    return (
+        ProxyJob.objects.select_related("usage")
+        .filter(user=user, vendor=vendor, vendor_job_id=vendor_job_id)
+        .first()
+    )
+
+
+def job_for_token(*, token: str) -> ProxyJob | None:
+    return ProxyJob.objects.select_related("usage").filter(poll_token=token).first()
+
+
+def job_for_result(*, user: Any, vendor: str, result_ref: str) -> ProxyJob | None:
+    return ProxyJob.objects.filter(user=user, vendor=vendor, result_ref=result_ref).first()
+
+
+def job_observe(*, job_id: int, vendor_status: str, result_ref: str = "") -> None:
+    updates: dict[str, Any] = {"last_polled_at": timezone.now(), "last_status": vendor_status[:64]}
+    if result_ref:
+        updates["result_ref"] = result_ref[:200]
+    ProxyJob.objects.filter(pk=job_id).update(**updates)

@@ -1,0 +1,141 @@
+"""The vocabulary of vendor modules: a vendor is a table of `Route`s plus a few small functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+from comfyweb.errors import ApiError
+
+Kind = Literal["sync", "submit", "poll", "download", "upload"]
+BodyFormat = Literal["json", "multipart", "form", "none"]
+Outcome = Literal["pending", "success", "failure", "moderated"]
+
+MB = 1024 * 1024
+
+# Typed path/query parameters: every value that reaches an upstream URL matches one of these.
+PARAM_TYPES: dict[str, re.Pattern[str]] = {
+    # Vendor job ids: alphanumerics plus the `_-.:` of signed tokens; "." and ".." segments are refused.
+    "id": re.compile(r"[A-Za-z0-9_.:\-]{1,600}"),
+    "uuid": re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"),
+    "int": re.compile(r"[0-9]{1,19}"),
+    "token": re.compile(r"[A-Za-z0-9_\-:.]{16,600}"),  # signed opaque tokens (contain ':' and '.')
+    "slug": re.compile(r"[a-z0-9][a-z0-9.\-]{0,79}"),
+}
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """`quantity` units of the price row `key` (e.g. 8 x "dall-e-2/1024x1024")."""
+
+    key: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body parsed once: what is priced is what is forwarded (quality.md §4 rule 5)."""
+
+    format: BodyFormat
+    raw: bytes
+    json: dict[str, Any] | None = None
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # form / multipart text fields
+    files: tuple[str, ...] = ()  # multipart file field names, in order
+    content_type: str = ""
+
+    def value(self, name: str) -> Any:
+        """A priced scalar from JSON (top level) or a single-valued form field; repeated → 400."""
+        if self.json is not None:
+            return self.json.get(name)
+        values = self.fields.get(name, ())
+        if len(values) > 1:
+            raise ApiError(400, "invalid_request", f"The field {name!r} appears more than once.")
+        return values[0] if values else None
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a vendor function sees: the matched route's validated params and the parsed body."""
+
+    params: Mapping[str, str]
+    query: Mapping[str, str]
+    body: Body
+
+
+PriceFn = Callable[[Call], list[LineItem]]
+ModelFn = Callable[[Call], str]
+JobIdFn = Callable[[Any], str | None]
+StatusFn = Callable[[Any, int], Outcome]
+# A vendor-reported cost: micro-USD at list price (int) or units of price rows (e.g. tokens).
+CostFn = Callable[[Any, Call], "int | list[LineItem] | None"]
+JobRefFn = Callable[[Call], str]  # which vendor job a poll asks about
+ResultRefFn = Callable[[Any], str]
+
+
+def _no_cost(body: Any, call: Call) -> int | list[LineItem] | None:
+    return None
+
+
+def _sync_success(body: Any, status: int) -> Outcome:
+    return "success"
+
+
+def _no_model(call: Call) -> str:
+    model = call.body.value("model") if call.body.format != "none" else None
+    return str(model) if isinstance(model, str | int) else ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """One allow-listed vendor path: proxy template → upstream template, kind, limits and functions."""
+
+    method: str
+    path: str  # proxy path template under /proxy/<vendor>/, e.g. "v1/videos/text2video/{task_id:id}"
+    upstream: str  # upstream path template relative to the vendor base, e.g. "/v1/videos/text2video"
+    kind: Kind
+    body: BodyFormat = "json"
+    price: PriceFn | None = None  # None: free (polls, uploads, lookups)
+    model: ModelFn = _no_model
+    job_id: JobIdFn | None = None  # submit: the vendor's job id in the reply
+    status: StatusFn = _sync_success  # poll (and sync): the outcome of a reply
+    cost: CostFn = _no_cost  # where the vendor reports its own cost
+    job_ref: JobRefFn | None = None  # poll: which job is asked about
+    result_ref: ResultRefFn | None = None  # poll: a follow-up id to remember (MiniMax file_id)
+    query: Mapping[str, str] = field(default_factory=dict)  # allowed query params → param type
+    max_bytes: int = 20 * MB
+    timeout_seconds: float = 120.0
+    connect_timeout_seconds: float = 10.0
+    # Hold TTL: at least the longest upstream run plus the client's 40-minute poll window (quality.md L7).
+    ttl: timedelta = timedelta(hours=1)
+    public: bool = False  # served without authentication (the BFL signed polling URL)
+    content_types: tuple[str, ...] = ()
+
+    @property
+    def free(self) -> bool:
+        return self.price is None
+
+
+KeyStyle = Literal["header", "kling_jwt"]
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str  # the /proxy/<name>/ segment
+    title: str
+    live_base: str  # may contain {project} / {location} placeholders filled from settings
+    sandbox_base: str  # under SANDBOX_UPSTREAM_BASE_URL; = /<sandbox vendor> + the live base's path
+    key_header: str
+    key_prefix: str = ""
+    key_style: KeyStyle = "header"
+    routes: tuple[Route, ...] = ()
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+    # Price rows this vendor's routes use: key → (unit, list micro-USD, source note); 0 = free.
+    prices: Mapping[str, tuple[str, int, str]] = field(default_factory=dict)
+    sandbox_name: str = ""  # /sandbox/<sandbox_name>/ when it differs from name (luma_2 → luma)
+
+    @property
+    def settings_name(self) -> str:
+        return (self.sandbox_name or self.name).upper()

@@ -1,0 +1,84 @@
+"""Write services of the nodes app: seeding the price table from the vendor modules' defaults."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from nodes.models import Price, PriceVersion, PricingSettings
+from nodes.vendors import VENDORS
+
+
+def price_rows_default() -> list[tuple[str, str, str, int, str]]:
+    """(vendor, key, unit, unit micro-USD, source) for every price row the vendor modules declare."""
+    return [
+        (vendor.name, key, unit, micros, source)
+        for vendor in VENDORS.values()
+        for key, (unit, micros, source) in vendor.prices.items()
+    ]
+
+
+@transaction.atomic
+def prices_seed(
+    *, label: str = "Initial list prices", effective_from: datetime | None = None
+) -> PriceVersion:
+    """Create the first price version from the vendor defaults; a no-op (returns it) once one exists."""
+    existing = PriceVersion.objects.order_by("effective_from", "id").first()
+    if existing is not None:
+        return existing
+    version = PriceVersion.objects.create(
+        label=label,
+        effective_from=effective_from or timezone.now(),
+        note="Seeded from the defaults in nodes/vendors/*.py.",
+    )
+    Price.objects.bulk_create(
+        Price(
+            version=version,
+            vendor=vendor,
+            key=key,
+            unit=unit,
+            unit_micros=micros,
+            free=micros == 0,
+            source=source,
+        )
+        for vendor, key, unit, micros, source in price_rows_default()
+    )
+    PricingSettings.objects.get_or_create(pk=1)
+    return version
+
+
+@transaction.atomic
+def price_version_copy(*, source: PriceVersion, label: str, effective_from: datetime) -> PriceVersion:
+    """A new version (to edit before it takes effect) with the rows of `source`, plus any new defaults."""
+    version = PriceVersion.objects.create(
+        label=label, effective_from=effective_from, note=f"Copied from {source}."
+    )
+    rows = {(p.vendor, p.key): p for p in source.prices.all()}
+    Price.objects.bulk_create(
+        Price(
+            version=version,
+            vendor=p.vendor,
+            key=p.key,
+            unit=p.unit,
+            unit_micros=p.unit_micros,
+            free=p.free,
+            source=p.source,
+        )
+        for p in rows.values()
+    )
+    Price.objects.bulk_create(
+        Price(
+            version=version,
+            vendor=vendor,
+            key=key,
+            unit=unit,
+            unit_micros=micros,
+            free=micros == 0,
+            source=source_note,
+        )
+        for vendor, key, unit, micros, source_note in price_rows_default()
+        if (vendor, key) not in rows
+    )
+    return version

@@ -1,0 +1,118 @@
+"""Ideogram (sync): V1/V2 JSON `image_request`, V3 generate/edit multipart, V4 JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from comfyweb.errors import ApiError
+from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
+from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer, named, obj
+
+SOURCE = "Ideogram API list price (ideogram.ai/api pricing), as in ComfyUI nodes_ideogram.py price badges"
+ESTIMATE = "estimate for Ideogram V4; verify before production"
+LEGACY = {
+    "V_1": 60_000,
+    "V_1_TURBO": 20_000,
+    "V_2": 80_000,
+    "V_2_TURBO": 50_000,
+    "V_2A": 40_000,
+    "V_2A_TURBO": 25_000,
+}
+V3 = {"TURBO": 30_000, "DEFAULT": 60_000, "BALANCED": 60_000, "QUALITY": 90_000}
+V3_CHARACTER = {"TURBO": 100_000, "DEFAULT": 150_000, "BALANCED": 150_000, "QUALITY": 200_000}
+V4 = {"TURBO": 40_000, "DEFAULT": 80_000, "QUALITY": 120_000}
+
+
+def legacy_price(call: Call) -> list[LineItem]:
+    if call.body.value("num_images") is not None:
+        # `n` in two places would let the price and the forward disagree (quality.md B-03).
+        raise ApiError(400, "invalid_request", "num_images belongs inside image_request.")
+    request = obj(call, "image_request")
+    model = choice(call, "model", default="V_2", allowed=LEGACY, source=request)
+    return each(f"legacy/{model}", integer(call, "num_images", default=1, low=1, high=8, source=request))
+
+
+def v3_price(call: Call) -> list[LineItem]:
+    speed = choice(call, "rendering_speed", default="DEFAULT", allowed=V3)
+    count = integer(call, "num_images", default=1, low=1, high=8)
+    character = "character_reference_images" in call.body.files
+    return each(f"v3/{'character/' if character else ''}{speed}", count)
+
+
+def v4_price(call: Call) -> list[LineItem]:
+    speed = choice(call, "rendering_speed", default="DEFAULT", allowed=V4)
+    return each(f"v4/{speed}", integer(call, "num_images", default=1, low=1, high=8))
+
+
+def delivered(data: Any, status: int) -> Outcome:
+    items = dig(data, "data")
+    if isinstance(items, list) and any(isinstance(i, dict) and i.get("url") for i in items):
+        return "success"
+    if isinstance(items, list) and any(
+        isinstance(i, dict) and i.get("is_image_safe") is False for i in items
+    ):
+        return "moderated"
+    return "failure"
+
+
+def _v3_model(call: Call) -> str:
+    return f"V_3/{call.params['op']}"
+
+
+def _legacy_model(call: Call) -> str:
+    model = dig(call.body.json, "image_request", "model")
+    return str(model) if isinstance(model, str) else "V_2"
+
+
+VENDOR = Vendor(
+    name="ideogram",
+    title="Ideogram",
+    live_base="https://api.ideogram.ai",
+    sandbox_base="/ideogram",
+    key_header="Api-Key",
+    routes=(
+        Route(
+            "POST",
+            "generate",
+            "/generate",
+            "sync",
+            price=legacy_price,
+            model=_legacy_model,
+            status=delivered,
+            max_bytes=JSON_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=300,
+        ),
+        Route(
+            "POST",
+            "ideogram-v3/{op=generate|edit}",
+            "/v1/ideogram-v3/{op}",
+            "sync",
+            body="multipart",
+            price=v3_price,
+            model=_v3_model,
+            status=delivered,
+            max_bytes=MULTIPART_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=300,
+        ),
+        Route(
+            "POST",
+            "ideogram-v4/generate",
+            "/v1/ideogram-v4/generate",
+            "sync",
+            price=v4_price,
+            model=named("V_4"),
+            status=delivered,
+            max_bytes=JSON_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=300,
+        ),
+    ),
+    prices={
+        **{f"legacy/{model}": ("image", micros, SOURCE) for model, micros in LEGACY.items()},
+        **{f"v3/{speed}": ("image", micros, SOURCE) for speed, micros in V3.items()},
+        **{f"v3/character/{speed}": ("image", micros, SOURCE) for speed, micros in V3_CHARACTER.items()},
+        **{f"v4/{speed}": ("image", micros, ESTIMATE) for speed, micros in V4.items()},
+    },
+)

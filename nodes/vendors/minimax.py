@@ -1,0 +1,94 @@
+"""MiniMax (Hailuo): submit → poll query/video_generation → files/retrieve for the download URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.vendors.common import JSON_CAP, VIDEO_TTL, choice, dig, each, query, seconds, status_of, text_id
+
+SOURCE = "MiniMax API list price (minimax.io pricing), as in ComfyUI nodes_minimax.py price badges"
+LEGACY = {
+    "T2V-01": 430_000,
+    "I2V-01": 430_000,
+    "I2V-01-live": 430_000,
+    "T2V-01-Director": 430_000,
+    "I2V-01-Director": 430_000,
+    "S2V-01": 650_000,
+}
+HAILUO_02 = {
+    ("512P", 6): 100_000,
+    ("512P", 10): 150_000,
+    ("768P", 6): 280_000,
+    ("768P", 10): 560_000,
+    ("1080P", 6): 490_000,
+}
+
+
+def price(call: Call) -> list[LineItem]:
+    model = choice(call, "model", default="T2V-01", allowed=(*LEGACY, "MiniMax-Hailuo-02"))
+    if model != "MiniMax-Hailuo-02":
+        return each(f"video/{model}")
+    resolution = choice(call, "resolution", default="768P", allowed=("512P", "768P", "1080P"))
+    duration = seconds(call, "duration", default=6, low=1, high=10)
+    tier = 6 if duration <= 6 else 10
+    return each(f"video/MiniMax-Hailuo-02/{resolution}/{tier}s")
+
+
+def task_id(data: Any) -> str | None:
+    return text_id(dig(data, "task_id"))
+
+
+def file_id(data: Any) -> str:
+    return text_id(dig(data, "file_id")) or ""
+
+
+VENDOR = Vendor(
+    name="minimax",
+    title="MiniMax",
+    live_base="https://api.minimax.io",
+    sandbox_base="/minimax",
+    key_header="Authorization",
+    key_prefix="Bearer ",
+    routes=(
+        Route(
+            "POST",
+            "video_generation",
+            "/v1/video_generation",
+            "submit",
+            price=price,
+            job_id=task_id,
+            max_bytes=JSON_CAP,
+            ttl=VIDEO_TTL,
+        ),
+        Route(
+            "GET",
+            "query/video_generation",
+            "/v1/query/video_generation?task_id={job}",
+            "poll",
+            body="none",
+            status=status_of("status", success={"Success"}, failure={"Fail"}),
+            job_ref=query("task_id"),
+            result_ref=file_id,
+            query={"task_id": "id"},
+            timeout_seconds=60,
+        ),
+        Route(
+            "GET",
+            "files/retrieve",
+            "/v1/files/retrieve?file_id={file_id}",
+            "download",
+            body="none",
+            job_ref=query("file_id"),
+            query={"file_id": "int"},
+            timeout_seconds=60,
+        ),
+    ),
+    prices={
+        **{f"video/{model}": ("video", micros, SOURCE) for model, micros in LEGACY.items()},
+        **{
+            f"video/MiniMax-Hailuo-02/{res}/{dur}s": ("video", micros, SOURCE)
+            for (res, dur), micros in HAILUO_02.items()
+        },
+    },
+)

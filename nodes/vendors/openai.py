@@ -1,0 +1,138 @@
+"""OpenAI images (DALL·E 2, DALL·E 3, GPT-Image): sync; GPT-Image settles on its `usage` tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from comfyweb.errors import ApiError
+from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
+from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer
+
+SOURCE = "OpenAI list price (openai.com/api/pricing), as in ComfyUI nodes_openai.py price badges"
+PER_UNIT_SOURCE = "OpenAI per-token price (comfy-contract §6.11: $/1M tokens in/out)"
+ALLOWANCE = "platform allowance for GPT-Image input tokens (prompt, input images); settled on `usage`"
+DALLE2 = {"256x256": 16_000, "512x512": 18_000, "1024x1024": 20_000}
+DALLE3 = {
+    ("standard", "1024x1024"): 40_000,
+    ("standard", "1024x1792"): 80_000,
+    ("standard", "1792x1024"): 80_000,
+    ("hd", "1024x1024"): 80_000,
+    ("hd", "1024x1792"): 120_000,
+    ("hd", "1792x1024"): 120_000,
+}
+# Output price per image by quality and size (the largest size for "auto").
+GPT_IMAGE = {
+    ("low", "square"): 11_000,
+    ("low", "wide"): 16_000,
+    ("medium", "square"): 42_000,
+    ("medium", "wide"): 63_000,
+    ("high", "square"): 167_000,
+    ("high", "wide"): 250_000,
+}
+GPT_MODELS = {"gpt-image-1": (10, 40), "gpt-image-1.5": (8, 32), "gpt-image-2": (8, 30)}  # µ$ per token
+SIZES = ("1024x1024", "1024x1536", "1536x1024", "auto")
+
+
+def _gpt_items(call: Call, model: str, input_images: int) -> list[LineItem]:
+    quality = choice(call, "quality", default="auto", allowed=("low", "medium", "high", "auto"))
+    size = choice(call, "size", default="auto", allowed=SIZES)
+    count = integer(call, "n", default=1, low=1, high=10)
+    tier = "high" if quality == "auto" else quality
+    shape = "square" if size == "1024x1024" else "wide"
+    items = [LineItem(f"gpt-image/{tier}/{shape}", count), LineItem("gpt-image/input_allowance", 1)]
+    if input_images:
+        items.append(LineItem("gpt-image/input_image", input_images))
+    return items
+
+
+def _items(call: Call, input_images: int) -> list[LineItem]:
+    model = choice(call, "model", default="dall-e-2", allowed=("dall-e-2", "dall-e-3", *GPT_MODELS))
+    if model in GPT_MODELS:
+        return _gpt_items(call, model, input_images)
+    if model == "dall-e-3":
+        if integer(call, "n", default=1, low=1, high=1) != 1:
+            raise ApiError(400, "invalid_request", "DALL·E 3 makes one image per request.")
+        quality = choice(call, "quality", default="standard", allowed=("standard", "hd"))
+        size = choice(call, "size", default="1024x1024", allowed=("1024x1024", "1024x1792", "1792x1024"))
+        return each(f"dall-e-3/{quality}/{size}")
+    size = choice(call, "size", default="1024x1024", allowed=DALLE2)
+    return each(f"dall-e-2/{size}", integer(call, "n", default=1, low=1, high=10))
+
+
+def generations_price(call: Call) -> list[LineItem]:
+    return _items(call, 0)
+
+
+def edits_price(call: Call) -> list[LineItem]:
+    images = sum(1 for name in call.body.files if name in ("image", "image[]"))
+    if not images:
+        raise ApiError(400, "invalid_request", "An image file is required.")
+    return _items(call, images)
+
+
+def usage_cost(data: Any, call: Call) -> list[LineItem] | None:
+    model = call.body.value("model")
+    usage = dig(data, "usage")
+    if model not in GPT_MODELS or not isinstance(usage, dict):
+        return None
+    tokens_in, tokens_out = usage.get("input_tokens"), usage.get("output_tokens")
+    if not isinstance(tokens_in, int) or not isinstance(tokens_out, int) or min(tokens_in, tokens_out) < 0:
+        return None
+    return [LineItem(f"{model}/input_token", tokens_in), LineItem(f"{model}/output_token", tokens_out)]
+
+
+def delivered(data: Any, status: int) -> Outcome:
+    first = dig(data, "data", 0)
+    return "success" if isinstance(first, dict) and (first.get("b64_json") or first.get("url")) else "failure"
+
+
+def _model(call: Call) -> str:
+    return str(call.body.value("model") or "dall-e-2")
+
+
+VENDOR = Vendor(
+    name="openai",
+    title="OpenAI",
+    live_base="https://api.openai.com/v1",
+    sandbox_base="/openai/v1",
+    key_header="Authorization",
+    key_prefix="Bearer ",
+    routes=(
+        Route(
+            "POST",
+            "images/generations",
+            "/images/generations",
+            "sync",
+            price=generations_price,
+            model=_model,
+            status=delivered,
+            cost=usage_cost,
+            max_bytes=JSON_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=600,
+        ),
+        Route(
+            "POST",
+            "images/edits",
+            "/images/edits",
+            "sync",
+            body="multipart",
+            price=edits_price,
+            model=_model,
+            status=delivered,
+            cost=usage_cost,
+            max_bytes=MULTIPART_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=600,
+        ),
+    ),
+    prices={
+        **{f"dall-e-2/{size}": ("image", micros, SOURCE) for size, micros in DALLE2.items()},
+        **{f"dall-e-3/{q}/{size}": ("image", micros, SOURCE) for (q, size), micros in DALLE3.items()},
+        **{f"gpt-image/{q}/{shape}": ("image", micros, SOURCE) for (q, shape), micros in GPT_IMAGE.items()},
+        "gpt-image/input_allowance": ("call", 20_000, ALLOWANCE),
+        "gpt-image/input_image": ("image", 30_000, ALLOWANCE),
+        **{f"{m}/input_token": ("token", prices[0], PER_UNIT_SOURCE) for m, prices in GPT_MODELS.items()},
+        **{f"{m}/output_token": ("token", prices[1], PER_UNIT_SOURCE) for m, prices in GPT_MODELS.items()},
+    },
+)

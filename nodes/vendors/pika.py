@@ -1,0 +1,99 @@
+"""Pika 2.2 (older clients): form-encoded t2v, multipart i2v/frames/scenes/effects → GET videos/{id}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.vendors.common import (
+    MULTIPART_CAP,
+    VIDEO_TTL,
+    VIDEO_UPLOAD_CAP,
+    choice,
+    dig,
+    each,
+    fixed,
+    named,
+    param,
+    seconds,
+    status_of,
+    text_id,
+)
+
+SOURCE = "Pika API list price (pika.art/api), as in ComfyUI nodes_pika.py price badges"
+GENERATE = {("720p", 5): 200_000, ("720p", 10): 600_000, ("1080p", 5): 450_000, ("1080p", 10): 1_000_000}
+EFFECTS = {"pikadditions": 300_000, "pikaswaps": 300_000, "pikaffects": 450_000}
+
+
+def generate_price(call: Call) -> list[LineItem]:
+    resolution = choice(call, "resolution", default="1080p", allowed=("720p", "1080p"))
+    duration = seconds(call, "duration", default=5, low=1, high=10)
+    return each(f"2.2/{resolution}/{5 if duration <= 5 else 10}s")
+
+
+def frames_price(call: Call) -> list[LineItem]:
+    resolution = choice(call, "resolution", default="1080p", allowed=("720p", "1080p"))
+    duration = seconds(call, "duration", default=10, low=1, high=10)
+    return each(f"2.2/{resolution}/{5 if duration <= 5 else 10}s")
+
+
+def video_id(data: Any) -> str | None:
+    return text_id(dig(data, "video_id"))
+
+
+def _submit(path: str, upstream: str, body: Any, price: Any, cap: int) -> Route:
+    return Route(
+        "POST",
+        path,
+        upstream,
+        "submit",
+        body=body,
+        price=price,
+        model=named(path.rsplit("/", 1)[1]),
+        job_id=video_id,
+        max_bytes=cap,
+        ttl=VIDEO_TTL,
+    )
+
+
+VENDOR = Vendor(
+    name="pika",
+    title="Pika",
+    live_base="https://api.pika.art",
+    sandbox_base="/pika",
+    key_header="X-API-KEY",
+    routes=(
+        _submit("generate/2.2/t2v", "/generate/2.2/t2v", "form", generate_price, 64 * 1024),
+        _submit("generate/2.2/i2v", "/generate/2.2/i2v", "multipart", generate_price, MULTIPART_CAP),
+        _submit(
+            "generate/2.2/pikaframes", "/generate/2.2/pikaframes", "multipart", frames_price, MULTIPART_CAP
+        ),
+        _submit(
+            "generate/2.2/pikascenes", "/generate/2.2/pikascenes", "multipart", frames_price, MULTIPART_CAP
+        ),
+        *(
+            _submit(
+                f"generate/{name}",
+                f"/generate/{name}",
+                "multipart",
+                fixed(name),
+                VIDEO_UPLOAD_CAP,
+            )
+            for name in EFFECTS
+        ),
+        Route(
+            "GET",
+            "videos/{video_id:id}",
+            "/videos/{job}",
+            "poll",
+            body="none",
+            status=status_of("status", success={"finished"}, failure={"failed", "cancelled"}),
+            job_ref=param("video_id"),
+            timeout_seconds=60,
+        ),
+    ),
+    prices={
+        **{f"2.2/{res}/{dur}s": ("video", micros, SOURCE) for (res, dur), micros in GENERATE.items()},
+        **{name: ("video", micros, SOURCE) for name, micros in EFFECTS.items()},
+    },
+)

@@ -1,0 +1,140 @@
+"""Stability AI (older clients): multipart sync images/audio; creative upscale submit → results/{id}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
+from nodes.vendors.common import (
+    IMAGE_TTL,
+    MULTIPART_CAP,
+    SYNC_TTL,
+    choice,
+    dig,
+    each,
+    fixed,
+    named,
+    param,
+    text_id,
+)
+
+SOURCE = "Stability AI list price (platform.stability.ai/pricing, $0.01 per credit), as in ComfyUI badges"
+SD3 = {
+    "sd3.5-large": 65_000,
+    "sd3.5-large-turbo": 40_000,
+    "sd3.5-medium": 35_000,
+    "sd3-large": 65_000,
+    "sd3-large-turbo": 40_000,
+    "sd3-medium": 35_000,
+}
+FIXED = {
+    "ultra": 80_000,
+    "upscale/conservative": 250_000,
+    "upscale/fast": 10_000,
+    "upscale/creative": 250_000,
+    "audio/text-to-audio": 200_000,
+    "audio/audio-to-audio": 200_000,
+    "audio/inpaint": 200_000,
+}
+
+
+def sd3_price(call: Call) -> list[LineItem]:
+    return each(f"sd3/{choice(call, 'model', default='sd3.5-large', allowed=SD3)}")
+
+
+def sync_outcome(data: Any, status: int) -> Outcome:
+    reason = dig(data, "finish_reason")
+    if reason is None or reason == "SUCCESS":
+        return "success" if isinstance(data, dict) else "failure"
+    return "moderated" if reason == "CONTENT_FILTERED" else "failure"
+
+
+def result_outcome(data: Any, status: int) -> Outcome:
+    """Creative upscale: 202 in progress; `name`/`errors` failed; `finish_reason` finished."""
+    if status == 202 or not isinstance(data, dict):
+        return "pending"
+    if "name" in data or "errors" in data:
+        return "failure"
+    if "finish_reason" in data:
+        return sync_outcome(data, status)
+    return "pending"
+
+
+def job_id(data: Any) -> str | None:
+    return text_id(dig(data, "id"))
+
+
+def _sync(path: str, price: Any, model: str) -> Route:
+    return Route(
+        "POST",
+        f"v2beta/{path}",
+        f"/v2beta/{path}",
+        "sync",
+        body="multipart",
+        price=price,
+        model=named(model),
+        status=sync_outcome,
+        max_bytes=MULTIPART_CAP,
+        ttl=SYNC_TTL,
+        timeout_seconds=300,
+    )
+
+
+VENDOR = Vendor(
+    name="stability",
+    title="Stability AI",
+    live_base="https://api.stability.ai",
+    sandbox_base="/stability",
+    key_header="Authorization",
+    key_prefix="Bearer ",
+    routes=(
+        _sync("stable-image/generate/ultra", fixed("ultra"), "stable-image-ultra"),
+        Route(
+            "POST",
+            "v2beta/stable-image/generate/sd3",
+            "/v2beta/stable-image/generate/sd3",
+            "sync",
+            body="multipart",
+            price=sd3_price,
+            status=sync_outcome,
+            max_bytes=MULTIPART_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=300,
+        ),
+        _sync("stable-image/upscale/conservative", fixed("upscale/conservative"), "upscale-conservative"),
+        _sync("stable-image/upscale/fast", fixed("upscale/fast"), "upscale-fast"),
+        Route(
+            "POST",
+            "v2beta/stable-image/upscale/creative",
+            "/v2beta/stable-image/upscale/creative",
+            "submit",
+            body="multipart",
+            price=fixed("upscale/creative"),
+            model=named("upscale-creative"),
+            job_id=job_id,
+            max_bytes=MULTIPART_CAP,
+            ttl=IMAGE_TTL,
+        ),
+        Route(
+            "GET",
+            "v2beta/results/{id:id}",
+            "/v2beta/results/{job}",
+            "poll",
+            body="none",
+            status=result_outcome,
+            job_ref=param("id"),
+            timeout_seconds=60,
+        ),
+        *(
+            _sync(f"audio/stable-audio-2/{kind}", fixed(f"audio/{kind}"), f"stable-audio-2/{kind}")
+            for kind in ("text-to-audio", "audio-to-audio", "inpaint")
+        ),
+    ),
+    prices={
+        **{f"sd3/{model}": ("image", micros, SOURCE) for model, micros in SD3.items()},
+        **{
+            key: ("image" if not key.startswith("audio") else "clip", micros, SOURCE)
+            for key, micros in FIXED.items()
+        },
+    },
+)
