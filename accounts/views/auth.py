@@ -25,14 +25,14 @@ from accounts.services.users import EmailTakenError, email_normalize, user_signu
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def safe_next_url(request: HttpRequest, default: str = settings.LOGIN_REDIRECT_URL) -> str:
+def safe_next_url(request: HttpRequest, default: str | None = None) -> str:
     """`?next=` only when it stays on this site (no other host, no scheme change, no `//evil`)."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return default
+    return default or str(settings.LOGIN_REDIRECT_URL)
 
 
 @sensitive_post_parameters("password")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from axes.utils import reset as axes_reset
@@ -9,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
@@ -19,6 +21,9 @@ from accounts.emails import base_url
 from accounts.forms import AccountPasswordChangeForm, AccountPasswordResetForm, AccountSetPasswordForm
 from accounts.models import User
 from accounts.services.devices import device_rekey, devices_revoke_others
+from accounts.services.users import email_normalize
+
+RESET_INTERVAL_SECONDS = 60
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -29,6 +34,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_sent")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        # At most one e-mail per address per minute (no mailbox flooding); the answer stays the same.
+        digest = hashlib.sha256(email_normalize(form.cleaned_data["email"]).encode()).hexdigest()
+        if not cache.add(f"accounts:password-reset:{digest}", 1, RESET_INTERVAL_SECONDS):
+            return HttpResponseRedirect(self.get_success_url())
         self.extra_email_context = {"base_url": base_url(self.request)}
         return super().form_valid(form)
 

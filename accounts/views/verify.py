@@ -34,7 +34,7 @@ def verify_resend_view(request: HttpRequest) -> HttpResponse:
     next_url = safe_next_url(request, default="/dashboard")
     if user.is_verified:
         messages.info(request, "Your e-mail address is already verified.")
-    elif not cache.add(f"accounts:verify-resend:{user.pk}", 1, RESEND_INTERVAL_SECONDS):
+    elif not cache.add(f"accounts:verify-resend:{user.public_id}", 1, RESEND_INTERVAL_SECONDS):
         # cache.add is atomic: one e-mail per minute per account, however fast the button is pressed.
         messages.warning(request, "We just sent a link. Please wait a minute before asking again.")
     else:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from django.core import mail
 from django.test import Client
 
@@ -37,3 +39,15 @@ def session_key(client: Client) -> str | None:
 
     cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
     return cookie.value if cookie and cookie.value else None
+
+
+@pytest.fixture
+def private_cache(settings: Any) -> None:
+    """A cache of the test's own: throttles (reset e-mails, resends) must not leak between tests, nor
+    between xdist workers sharing CI's Redis."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"h1-{uuid.uuid4()}",
+        }
+    }

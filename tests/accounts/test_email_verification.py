@@ -13,9 +13,12 @@ from django.utils import timezone
 
 from accounts.emails import verification_token_make
 from accounts.models import User
-from tests.accounts.helpers import link_path
+from tests.accounts.helpers import (
+    link_path,
+    private_cache,  # noqa: F401 - a fixture, used by name
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 
 @pytest.fixture
@@ -75,9 +78,6 @@ def test_it_refuses_a_link_made_for_a_previous_address(client: Client, newcomer:
 def test_it_resends_at_most_once_a_minute(
     client: Client, newcomer: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from django.core.cache import cache
-
-    cache.delete(f"accounts:verify-resend:{newcomer.pk}")
     client.force_login(newcomer)
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post("/verify-email/resend", follow=True)

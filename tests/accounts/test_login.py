@@ -109,3 +109,11 @@ def test_it_shows_the_verification_banner_to_unverified_users(client: Client, ow
 def test_it_shows_no_banner_once_verified(client: Client, owner: User) -> None:
     client.force_login(owner)
     assert "Verify your e-mail to create API keys" not in client.get("/dashboard").content.decode()
+
+
+def test_it_refuses_a_cross_site_origin_even_with_a_token(owner: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    token = client.get("/login").cookies[settings.CSRF_COOKIE_NAME].value
+    data = {"email": owner.email, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    assert client.post("/login", data, HTTP_ORIGIN="https://evil.example").status_code == 403
+    assert client.post("/signup", {**data, "email": "x@example.com"}, HTTP_ORIGIN="null").status_code == 403

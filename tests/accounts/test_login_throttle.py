@@ -11,9 +11,15 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
-from tests.accounts.helpers import PASSWORD, figure, link_path, login
+from tests.accounts.helpers import (
+    PASSWORD,
+    figure,
+    link_path,
+    login,
+    private_cache,  # noqa: F401 - a fixture, used by name
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

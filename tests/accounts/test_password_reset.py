@@ -7,9 +7,14 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import Device, User
-from tests.accounts.helpers import PASSWORD, link_path, login
+from tests.accounts.helpers import (
+    PASSWORD,
+    link_path,
+    login,
+    private_cache,  # noqa: F401 - a fixture, used by name
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 NEW = "a brand new passphrase"
 
@@ -67,3 +72,10 @@ def test_it_needs_a_csrf_token(owner: User) -> None:
     client = Client(enforce_csrf_checks=True)
     assert client.post("/password-reset", {"email": owner.email}).status_code == 403
     assert mail.outbox == []
+
+
+def test_it_sends_at_most_one_email_a_minute_per_address(client: Client, owner: User) -> None:
+    first = client.post("/password-reset", {"email": owner.email})
+    second = client.post("/password-reset", {"email": "Owner@Example.com"})
+    assert first["Location"] == second["Location"] == "/password-reset/sent"
+    assert len(mail.outbox) == 1
