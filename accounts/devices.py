@@ -14,6 +14,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from accounts.models import Device
 from accounts.services.devices import device_register, device_touch
@@ -42,7 +43,7 @@ class DeviceMiddleware:
         if self._has_session_cookie(request):
             self._check(request)
         response = self.get_response(request)
-        assert isinstance(response, HttpResponse)
+        assert isinstance(response, HttpResponseBase)
         return response
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:

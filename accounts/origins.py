@@ -32,6 +32,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from comfyweb.errors import error_response
 
@@ -283,7 +284,7 @@ class OriginPolicyMiddleware:
             return self._acall(request)
         if not is_policy_path(request.path):
             response = self.get_response(request)
-            assert isinstance(response, HttpResponse)
+            assert isinstance(response, HttpResponseBase)
             return response
         kind = request_origin_kind(request)
         early = _before_view(request, kind)

@@ -14,6 +14,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from comfyweb.errors import ApiError, error_response, is_api_path
 
@@ -54,7 +55,7 @@ class ApiErrorMiddleware:
         if self._is_async:
             return self._acall(request)
         response = self.get_response(request)
-        assert isinstance(response, HttpResponse)
+        assert isinstance(response, HttpResponseBase)
         return self._json_for_html_errors(request, response)
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
