@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -208,7 +209,7 @@ def storage_upload(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponse(status=200)
 
 
-def storage_download(request: HttpRequest, token: str, name: str | None = None) -> HttpResponse:
+def storage_download(request: HttpRequest, token: str, name: str | None = None) -> HttpResponseBase:
     """The credential-free download a vendor fetches."""
     if request.method not in {"GET", "HEAD"}:
         raise ApiError(405, "method_not_allowed", "Use GET.", headers={"Allow": "GET, HEAD"})
