@@ -75,7 +75,10 @@ def _own_return_url(request: HttpRequest, value: object) -> str | None:
 @require_POST
 def customers_billing(request: HttpRequest) -> JsonResponse:
     principal = authenticate_request(request)
-    body = request_json_object(request, allow_empty=True)
+    # Usually sent with no body at all; only a JSON body is read (the optional return_url).
+    body = (
+        request_json_object(request, allow_empty=True) if request.content_type == "application/json" else {}
+    )
     _reject_unknown(body, {"return_url", "target_tier", "cancel_subscription"})
     return_url = _own_return_url(request, body.get("return_url")) or f"{site_base_url(request)}/credits"
     gateway = gateway_get()

@@ -173,7 +173,7 @@ class StripeGateway:
             session_id,
             params={"expand": ["line_items"]},
         )
-        return outcome_from_session(session)
+        return outcome_from_session(session.to_dict())
 
     def create_portal(self, *, customer_id: str, return_url: str) -> str:
         portal = self._call(

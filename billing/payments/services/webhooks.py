@@ -54,8 +54,9 @@ def webhook_event_verify(*, payload: bytes, signature: str | None) -> dict[str, 
         )
     except stripe.SignatureVerificationError as exc:
         raise _bad_signature("The Stripe-Signature does not match this body, or it is too old.") from exc
-    except ValueError as exc:
-        raise ApiError(400, "invalid_event", "The webhook body is not a JSON object.") from exc
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        # Validly signed, but stripe-python cannot build an event from it (not JSON, not an object).
+        raise ApiError(400, "invalid_event", "The webhook body is not a Stripe event.") from exc
     event = load_json_object(payload)
     data = event.get("data")
     if (

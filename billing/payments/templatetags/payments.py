@@ -28,9 +28,9 @@ def payments_topup(context: template.Context) -> dict[str, Any]:
         "credits_per_usd": settings.CREDITS_PER_USD,
         "sandbox": not settings.STRIPE_SECRET_KEY,
         "auto": auto,
-        "auto_threshold_usd": micros_to_usd(auto.threshold_micros) if auto else "5.00",
-        "auto_amount_usd": micros_to_usd(auto.amount_micros) if auto else "25.00",
-        "auto_cap_usd": micros_to_usd(auto.monthly_cap_micros) if auto else "100.00",
+        "auto_threshold_usd": f"{micros_to_usd(auto.threshold_micros):.2f}" if auto else "5.00",
+        "auto_amount_usd": f"{micros_to_usd(auto.amount_micros):.2f}" if auto else "25.00",
+        "auto_cap_usd": f"{micros_to_usd(auto.monthly_cap_micros):.2f}" if auto else "100.00",
         "alert": alert,
-        "alert_threshold_usd": micros_to_usd(alert.threshold_micros) if alert else "5.00",
+        "alert_threshold_usd": f"{micros_to_usd(alert.threshold_micros):.2f}" if alert else "5.00",
     }

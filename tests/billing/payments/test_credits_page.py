@@ -1,0 +1,84 @@
+"""The Credits page's top-up panel: presets, a custom amount, CSRF-protected browser views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from billing.payments.models import AutoTopUp, LowBalanceAlert, Purchase
+
+
+def test_it_renders_presets_with_credits_at_211_per_usd(client: Client, owner: Any) -> None:
+    client.force_login(owner)
+    html = client.get("/credits").content.decode()
+    for usd, label in ((10, "2,110.00"), (25, "5,275.00"), (50, "10,550.00"), (100, "21,100.00")):
+        assert f"${usd} · {label} credits" in html
+    assert "TEST MODE" in html
+    assert "js/topup.js" in html
+    assert "<script>" not in html
+
+
+@pytest.mark.parametrize("amount", ["10", "25", "50", "100", "5", "10000", "12.34"])
+def test_it_redirects_a_purchase_to_the_checkout(client: Client, owner: Any, amount: str) -> None:
+    client.force_login(owner)
+    response = client.post("/credits/buy", {"amount_usd": amount})
+    assert response.status_code == 302
+    assert "/billing/sandbox/checkout/" in response["Location"]
+    assert Purchase.objects.get(user=owner).amount_micros == int(float(amount) * 100) * 10_000
+
+
+@pytest.mark.parametrize("amount", ["4.99", "10000.01", "-10", "0", "abc", "", "1e9", "12.345", "NaN"])
+def test_it_refuses_amounts_outside_the_range(client: Client, owner: Any, amount: str) -> None:
+    client.force_login(owner)
+    response = client.post("/credits/buy", {"amount_usd": amount})
+    assert response.status_code == 302
+    assert response["Location"] == "/credits"
+    assert not Purchase.objects.exists()
+
+
+def test_it_requires_sign_in_and_csrf(owner: Any) -> None:
+    anonymous = Client()
+    assert anonymous.post("/credits/buy", {"amount_usd": "10"})["Location"].startswith("/login")
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(owner)
+    assert strict.post("/credits/buy", {"amount_usd": "10"}).status_code == 403
+    assert not Purchase.objects.exists()
+
+
+def test_it_saves_auto_top_up_and_low_balance_settings(client: Client, owner: Any) -> None:
+    client.force_login(owner)
+    client.post(
+        "/credits/auto-topup",
+        {"enabled": "on", "threshold_usd": "5", "amount_usd": "25", "monthly_cap_usd": "100"},
+    )
+    client.post("/credits/low-balance", {"enabled": "on", "threshold_usd": "3.50"})
+    auto = AutoTopUp.objects.get(user=owner)
+    assert (auto.enabled, auto.threshold_micros, auto.amount_micros, auto.monthly_cap_micros) == (
+        True,
+        5_000_000,
+        25_000_000,
+        100_000_000,
+    )
+    assert LowBalanceAlert.objects.get(user=owner).threshold_micros == 3_500_000
+    html = client.get("/credits").content.decode()
+    assert 'value="25.00"' in html
+    assert 'value="3.50"' in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"threshold_usd": "5", "amount_usd": "1", "monthly_cap_usd": "100"},
+        {"threshold_usd": "5", "amount_usd": "50", "monthly_cap_usd": "20"},
+        {"threshold_usd": "-1", "amount_usd": "25", "monthly_cap_usd": "100"},
+        {"threshold_usd": "x", "amount_usd": "25", "monthly_cap_usd": "100"},
+    ],
+)
+def test_it_refuses_bad_auto_top_up_settings(client: Client, owner: Any, data: dict[str, str]) -> None:
+    client.force_login(owner)
+    client.post("/credits/auto-topup", data)
+    client.post("/credits/low-balance", {"threshold_usd": "0"})
+    assert not AutoTopUp.objects.exists()
+    assert not LowBalanceAlert.objects.exists()
