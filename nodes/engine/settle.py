@@ -16,12 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.errors import HoldAlreadyResolved, InsufficientCredits, LedgerError
+from billing.models import HoldStatus
 from billing.money import format_credits
 from billing.selectors import wallet_get_for_user
 from billing.services import credits_reserve, customer_event_record, hold_capture, hold_release
 from comfyweb.auth import Principal
 from comfyweb.errors import ApiError
-from nodes.engine.pricing import Quote
+from nodes.engine.pricing import Quote, charge_for_vendor_cost, price_table_for_version
 from nodes.engine.types import Outcome
 from nodes.models import TERMINAL_USAGE, JobState, ProxyJob, UsageRecord, UsageStatus
 
@@ -157,7 +158,8 @@ def usage_settle(
         ProxyJob.objects.filter(usage_id=usage.pk, state=JobState.OPEN).update(
             state=JobState.SETTLED, settled_at=usage.completed_at
         )
-        transaction.on_commit(lambda: _event(usage, api_name or usage.vendor))
+        # In the settling transaction itself: the event exists exactly when the charge does.
+        _event(usage, api_name or usage.vendor)
     return usage
 
 
@@ -228,3 +230,38 @@ def job_observe(*, job_id: int, vendor_status: str, result_ref: str = "") -> Non
     if result_ref:
         updates["result_ref"] = result_ref[:200]
     ProxyJob.objects.filter(pk=job_id).update(**updates)
+
+
+def charge_for(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, int | None]:
+    """(charge, vendor list cost) for a success, priced by the table the usage row was quoted with."""
+    table = price_table_for_version(version_id=usage.price_version_id, markup_bps=usage.markup_bps)
+    return charge_for_vendor_cost(vendor=vendor, cost=cost, table=table, quote=usage.quoted_micros)
+
+
+def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> UsageRecord | None:
+    """A terminal poll captures (success) or releases (failure, moderation); pending leaves the hold."""
+    if outcome == "pending":
+        return UsageRecord.objects.filter(pk=job.usage_id).first()
+    usage = UsageRecord.objects.get(pk=job.usage_id)
+    charge = usage.quoted_micros
+    if usage.vendor_cost_micros is not None:
+        charge = min(charge, charge_for(job.vendor, usage, usage.vendor_cost_micros)[0])
+    return usage_settle(
+        usage_id=usage.pk,
+        status=outcome_status(outcome),
+        charge_micros=charge if outcome == "success" else 0,
+        message="" if outcome == "success" else f"vendor reported {outcome}",
+        api_name=api_name,
+    )
+
+
+def usage_reconcile_expired() -> int:
+    """Calls whose hold expired (or was released elsewhere) before an outcome: not charged, absorbed."""
+    stale = UsageRecord.objects.filter(
+        status__in=(UsageStatus.PENDING, UsageStatus.SUBMITTED),
+    ).exclude(hold__status=HoldStatus.OPEN)
+    count = 0
+    for usage_id in stale.values_list("pk", flat=True)[:500]:
+        usage_settle(usage_id=usage_id, status=UsageStatus.EXPIRED, may_bill=True, message="hold expired")
+        count += 1
+    return count

@@ -111,6 +111,10 @@ class Route:
     # Hold TTL: at least the longest upstream run plus the client's 40-minute poll window (quality.md L7).
     ttl: timedelta = timedelta(hours=1)
     public: bool = False  # served without authentication (the BFL signed polling URL)
+    name: str = ""  # poll routes: how submit routes (and the sweeper) refer to them
+    poll_route: str = ""  # submit routes: the name of the route that polls their jobs
+    # Poll routes polled with a body (Veo's POST poll): the body for a job id.
+    poll_body: Callable[[str], dict[str, Any]] | None = None
     content_types: tuple[str, ...] = ()
 
     @property
@@ -135,6 +139,9 @@ class Vendor:
     # Price rows this vendor's routes use: key → (unit, list micro-USD, source note); 0 = free.
     prices: Mapping[str, tuple[str, int, str]] = field(default_factory=dict)
     sandbox_name: str = ""  # /sandbox/<sandbox_name>/ when it differs from name (luma_2 → luma)
+
+    def route_named(self, name: str) -> Route | None:
+        return next((route for route in self.routes if route.name == name), None)
 
     @property
     def settings_name(self) -> str:

@@ -26,13 +26,7 @@ from nodes.engine import forward, replies, routing, settle
 from nodes.engine.bodies import parse
 from nodes.engine.headers import header, idempotency_key
 from nodes.engine.idempotency import idempotency_begin, idempotency_finish, request_fingerprint
-from nodes.engine.pricing import (
-    Quote,
-    charge_for_vendor_cost,
-    price_table_current,
-    price_table_for_version,
-    quote_compute,
-)
+from nodes.engine.pricing import Quote, price_table_current, quote_compute
 from nodes.engine.ratelimit import rate_limit_check
 from nodes.engine.types import Call, Outcome, Route, Vendor
 from nodes.models import ProxyJob, UsageRecord, UsageStatus
@@ -288,11 +282,6 @@ def _fail(
     )
 
 
-def _charge(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, int | None]:
-    table = price_table_for_version(version_id=usage.price_version_id, markup_bps=usage.markup_bps)
-    return charge_for_vendor_cost(vendor=vendor, cost=cost, table=table, quote=usage.quoted_micros)
-
-
 async def _sync_settle(
     ctx: Ctx, *, usage_id: int, quote: Quote, response: httpx.Response, data: Any, api_name: str
 ) -> HttpResponse:
@@ -301,7 +290,7 @@ async def _sync_settle(
 
     def run() -> UsageRecord:
         usage = UsageRecord.objects.get(pk=usage_id)
-        charge, vendor_cost = _charge(ctx.vendor.name, usage, cost)
+        charge, vendor_cost = settle.charge_for(ctx.vendor.name, usage, cost)
         return settle.usage_settle(
             usage_id=usage_id,
             status=settle.outcome_status(outcome),
@@ -350,7 +339,7 @@ async def _submitted(
 
     def run() -> ProxyJob:
         usage = UsageRecord.objects.get(pk=admission.usage_id)
-        _charge_micros, vendor_cost = _charge(ctx.vendor.name, usage, cost)
+        _charge_micros, vendor_cost = settle.charge_for(ctx.vendor.name, usage, cost)
         return settle.job_open(
             admission=admission,
             facts=facts,
@@ -474,24 +463,7 @@ def _observe(
     ctx: Ctx, job: ProxyJob, outcome: Outcome, vendor_status: str, result_ref: str
 ) -> UsageRecord | None:
     settle.job_observe(job_id=job.pk, vendor_status=vendor_status, result_ref=result_ref)
-    return job_settle(job=job, outcome=outcome, api_name=ctx.vendor.title)
-
-
-def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> UsageRecord | None:
-    """A terminal poll captures (success) or releases (failure, moderation); pending leaves the hold."""
-    if outcome == "pending":
-        return UsageRecord.objects.filter(pk=job.usage_id).first()
-    usage = UsageRecord.objects.get(pk=job.usage_id)
-    charge = usage.quoted_micros
-    if usage.vendor_cost_micros is not None:
-        charge = min(charge, _charge(job.vendor, usage, usage.vendor_cost_micros)[0])
-    return settle.usage_settle(
-        usage_id=usage.pk,
-        status=settle.outcome_status(outcome),
-        charge_micros=charge if outcome == "success" else 0,
-        message="" if outcome == "success" else f"vendor reported {outcome}",
-        api_name=api_name,
-    )
+    return settle.job_settle(job=job, outcome=outcome, api_name=ctx.vendor.title)
 
 
 async def _download(ctx: Ctx) -> HttpResponse:

@@ -51,6 +51,7 @@ def _submit(path: str, upstream: str, body: Any, price: Any, cap: int) -> Route:
         price=price,
         model=named(path.rsplit("/", 1)[1]),
         job_id=video_id,
+        poll_route="poll",
         max_bytes=cap,
         ttl=VIDEO_TTL,
     )
@@ -86,6 +87,7 @@ VENDOR = Vendor(
             "videos/{video_id:id}",
             "/videos/{job}",
             "poll",
+            name="poll",
             body="none",
             status=status_of("status", success={"finished"}, failure={"failed", "cancelled"}),
             job_ref=param("video_id"),

@@ -8,7 +8,7 @@ from nodes.engine.types import Call, LineItem, Route, Vendor
 from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer
 
 SOURCE = "Recraft API list price (recraft.ai/docs pricing), as in ComfyUI nodes_recraft.py price badges"
-CREDIT_SOURCE = "Recraft reply `credits`: one credit per raster image (ComfyUI 0.3.64 replies), priced as one"
+CREDIT_SOURCE = "Recraft reply `credits` in API units ($1 per 1,000 units, recraft.ai/docs pricing)"
 VECTOR_STYLES = ("vector_illustration", "icon", "logo_raster")
 GENERATE = {
     "recraftv3/raster": 40_000,
@@ -97,6 +97,6 @@ VENDOR = Vendor(
     prices={
         **{f"generate/{key}": ("image", micros, SOURCE) for key, micros in GENERATE.items()},
         **{f"images/{op}": ("image", micros, SOURCE) for op, micros in OPERATIONS.items()},
-        "credit": ("credit", 40_000, CREDIT_SOURCE),
+        "credit": ("API unit", 1_000, CREDIT_SOURCE),
     },
 )
