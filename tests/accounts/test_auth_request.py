@@ -182,12 +182,12 @@ def test_it_refuses_a_foreign_jwt_without_touching_the_database(
 
 @pytest.mark.django_db
 def test_it_accepts_no_mutation_of_a_valid_key(owner: Any) -> None:
-    """A-08 (reduced): 2,000 single-character mutations of a real key are all refused."""
+    """A-08 (reduced): 500 single-character mutations of a real key are all refused."""
     _, plaintext = api_key_create(user=owner, name="k")
     rng = random.Random(8)
     alphabet = string.ascii_letters + string.digits
     accepted = 0
-    for _ in range(2000):
+    for _ in range(500):
         position = rng.randrange(8, 72)
         replacement = rng.choice(alphabet.replace(plaintext[position], ""))
         mutated = plaintext[:position] + replacement + plaintext[position + 1 :]
