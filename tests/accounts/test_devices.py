@@ -186,3 +186,20 @@ def test_the_middleware_skips_requests_without_a_session_cookie(
 )
 def test_it_shortens_user_agents(user_agent: str, summary: str) -> None:
     assert user_agent_summary(user_agent) == summary
+
+
+def test_the_middleware_works_on_the_async_stack(owner: User) -> None:
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    laptop = signed_in(owner)
+    cookies = {settings.SESSION_COOKIE_NAME: session_key(laptop) or ""}
+
+    async def get(path: str) -> int:
+        client = AsyncClient()
+        client.cookies.load(cookies)
+        return (await client.get(path)).status_code
+
+    assert async_to_sync(get)("/dashboard") == 200
+    Device.objects.filter(session_key=cookies[settings.SESSION_COOKIE_NAME]).update(revoked_at=timezone.now())
+    assert async_to_sync(get)("/dashboard") == 302
