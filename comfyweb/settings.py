@@ -308,6 +308,10 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
+# --- API keys (H2): no API key or platform token ever reaches a log line (quality.md §6 item 8). ---
+LOGGING["filters"] = {"scrub_secrets": {"()": "accounts.log_filters.SecretScrubFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["scrub_secrets"]  # type: ignore[index]
+
 # --- sandbox & storage (nodes/sandbox, nodes/storage.py) ---------------------------------------------------
 # How long a simulated vendor job takes from submit to its terminal status (`[slow]` prompts take 10×).
 # Tests answer at once unless they set it.
