@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 else:  # no django-stubs-ext at runtime: the generic alias exists only for the type checker
     ProfileFormBase = forms.ModelForm
 
+# A cap on what reaches a validator or hasher at all (a bound on work per request), far above the
+# documented maximum (settings.PASSWORD_MAX_LENGTH), which the validator reports in its own words.
+PASSWORD_INPUT_CAP = 4096
 PASSWORD_HELP = "At least 8 characters; long passphrases welcome (up to 200). No rules about symbols."  # noqa: S105 - help text
 
 
@@ -44,6 +47,7 @@ class SignupForm(forms.Form):
     password = forms.CharField(
         label="Password",
         strip=False,
+        max_length=PASSWORD_INPUT_CAP,
         help_text=PASSWORD_HELP,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -68,7 +72,10 @@ class LoginForm(forms.Form):
 
     email = _email_field()
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Password",
+        strip=False,
+        max_length=PASSWORD_INPUT_CAP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     error_messages = {

@@ -117,3 +117,9 @@ def test_it_refuses_a_cross_site_origin_even_with_a_token(owner: User) -> None:
     data = {"email": owner.email, "password": PASSWORD, "csrfmiddlewaretoken": token}
     assert client.post("/login", data, HTTP_ORIGIN="https://evil.example").status_code == 403
     assert client.post("/signup", {**data, "email": "x@example.com"}, HTTP_ORIGIN="null").status_code == 403
+
+
+def test_it_refuses_a_huge_password_before_checking_it(client: Client, owner: User) -> None:
+    response = login(client, owner.email, "x" * 100_000)
+    assert response.status_code == 200
+    assert "at most 4096 characters" in response.content.decode()
