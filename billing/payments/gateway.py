@@ -206,11 +206,13 @@ class StripeGateway:
                 params=cast(Any, params), options={"idempotency_key": f"autotopup:{purchase.public_id}"}
             )
         except stripe.CardError as exc:
-            intent_id = None
             error_intent = getattr(exc.error, "payment_intent", None) if exc.error else None
-            if error_intent is not None:
-                intent_id = str(error_intent.get("id"))
-            return OffSessionCharge(payment_intent_id=intent_id, status="failed", error=str(exc.user_message))
+            intent_id = getattr(error_intent, "id", None)
+            return OffSessionCharge(
+                payment_intent_id=str(intent_id) if intent_id else None,
+                status="failed",
+                error=str(exc.user_message or "The card was declined."),
+            )
         except stripe.StripeError as exc:
             raise PaymentGatewayError(str(exc)) from exc
         status = str(intent.status)
