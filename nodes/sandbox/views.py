@@ -1,4 +1,8 @@
-"""The sandbox upstream's HTTP face: one generic view runs every vendor's route table, one serves files."""
+"""The sandbox upstream's HTTP face: one generic view runs every vendor's route table, one serves files.
+
+The views are async although their work is plain CPU (no database, no I/O): under ASGI a sync view would
+queue on Django's one thread-sensitive executor, and the sandbox stands in for many independent vendors.
+"""
 
 from __future__ import annotations
 
@@ -81,7 +85,7 @@ def _handle(request: HttpRequest, vendor: Vendor, path: str) -> Reply:
 
 
 @csrf_exempt
-def vendor_api(request: HttpRequest, vendor: str, path: str) -> HttpResponse:
+async def vendor_api(request: HttpRequest, vendor: str, path: str) -> HttpResponse:
     spec = VENDORS.get(vendor)
     if spec is None:
         raise ApiError(404, "unknown_route", f"The sandbox has no vendor {vendor!r}.")
@@ -91,7 +95,7 @@ def vendor_api(request: HttpRequest, vendor: str, path: str) -> HttpResponse:
         return _mark(exc.response())
 
 
-def result_file(request: HttpRequest, token: str, ext: str) -> HttpResponse:
+async def result_file(request: HttpRequest, token: str, ext: str) -> HttpResponse:
     """Signed result files: no credentials, like a vendor CDN; forged or expired tokens → 404."""
     if request.method not in {"GET", "HEAD"}:
         return _mark(

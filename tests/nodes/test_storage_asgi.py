@@ -14,6 +14,8 @@ from nodes.storage import storage_slot_create
 from nodes.storage_asgi import UploadSizeGuard
 
 LIMIT = 1000
+# Django closes stale connections at the end of every ASGI request, which touches the database layer.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
