@@ -3,7 +3,8 @@
 Under ASGI, Django spools a whole request body to a temporary file before any view runs, so the view's own
 size check (nodes.storage) comes only after an oversize body has been written to disk. This guard, wrapped
 around the Django app, refuses an upload whose Content-Length is above UPLOAD_MAX_BYTES before reading a
-byte, and drops the connection of a body without one as soon as it passes the limit.
+byte, and answers 413 to a chunked body (no Content-Length) as soon as it passes the limit (quality.md B-04),
+telling Django the client went away so no view runs.
 """
 
 from __future__ import annotations
@@ -59,20 +60,31 @@ class UploadSizeGuard:
         if declared is not None and declared > limit:
             await _refuse_too_large(send, limit)
             return
-        await self.app(scope, _counting(receive, limit), send)
+        await _CountingCall(self.app, limit).run(scope, receive, send)
 
 
-def _counting(receive: Receive, limit: int) -> Receive:
-    received = 0
+class _CountingCall:
+    """One chunked upload: counts body bytes and answers 413 itself once they pass the limit."""
 
-    async def counted() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                # Django then raises RequestAborted: the body is dropped and no view runs.
-                return {"type": "http.disconnect"}
-        return message
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.received = 0
+        self.refused = False
 
-    return counted
+    async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and not self.refused:
+                self.received += len(message.get("body", b""))
+                if self.received > self.limit:
+                    self.refused = True
+                    await _refuse_too_large(send, self.limit)
+            # Django raises RequestAborted on a disconnect: the body is dropped and no view runs.
+            return {"type": "http.disconnect"} if self.refused else message
+
+        async def guarded_send(message: Message) -> None:
+            if not self.refused:
+                await send(message)
+
+        await self.app(scope, counted, guarded_send)

@@ -59,9 +59,10 @@ def test_it_refuses_a_declared_oversize_upload_before_reading_it(small_uploads: 
     assert stored(small_uploads) == []
 
 
-def test_it_cuts_off_an_undeclared_body_at_the_limit() -> None:
-    """Chunked bodies carry no Content-Length: the inner app sees a disconnect once the limit is passed."""
+def test_it_answers_413_to_an_undeclared_body_past_the_limit() -> None:
+    """Chunked bodies carry no Content-Length: the guard answers 413 and the app sees a disconnect."""
     seen: list[dict[str, Any]] = []
+    sent: list[dict[str, Any]] = []
     chunks = [{"type": "http.request", "body": b"x" * 600, "more_body": True}] * 3
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -75,11 +76,14 @@ def test_it_cuts_off_an_undeclared_body_at_the_limit() -> None:
         return chunks.pop(0)
 
     async def send(message: Any) -> None:
-        raise AssertionError("the guard must not answer here")
+        sent.append(message)
 
     scope = {"type": "http", "method": "PUT", "path": "/storage/upload/t", "headers": []}
     async_to_sync(UploadSizeGuard(app))(scope, receive, send)
     assert [message["type"] for message in seen] == ["http.request", "http.disconnect"]
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 413
+    assert b"payload_too_large" in sent[1]["body"]
 
 
 def test_it_leaves_other_requests_alone() -> None:
@@ -91,3 +95,20 @@ def test_it_leaves_other_requests_alone() -> None:
     scope = {"type": "http", "method": "PUT", "path": "/other", "headers": [(b"content-length", b"999999")]}
     async_to_sync(UploadSizeGuard(app))(scope, None, None)
     assert calls == ["/other"]
+
+
+def test_it_refuses_a_chunked_oversize_upload_through_asgi(small_uploads: Path) -> None:
+    from comfyweb.asgi import application
+
+    async def chunks() -> Any:
+        for _ in range(3):
+            yield b"x" * 600
+
+    async def run() -> httpx.Response:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.put(upload_path(), content=chunks())
+
+    response = async_to_sync(run)()
+    assert response.status_code == 413
+    assert stored(small_uploads) == []
