@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^billing/stripe/webhook/?$", api.stripe_webhook, name="stripe-webhook"),
     path("credits/buy", views.credits_buy, name="credits-buy"),
     path("credits/return", views.credits_return, name="credits-return"),
+    path("credits/billing-portal", views.billing_portal, name="credits-billing-portal"),
     path("credits/auto-topup", views.auto_topup_settings, name="credits-auto-topup"),
     path("credits/low-balance", views.low_balance_settings, name="credits-low-balance"),
     path("billing/sandbox/checkout/<str:token>", views.sandbox_checkout, name="sandbox-checkout"),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from billing.money import format_credits, format_usd
 from billing.payments.api import site_base_url
 from billing.payments.forms import AutoTopUpForm, BuyCreditsForm, LowBalanceForm
-from billing.payments.gateway import PaymentGatewayError, SandboxGateway, sandbox_token_read
+from billing.payments.gateway import PaymentGatewayError, SandboxGateway, gateway_get, sandbox_token_read
 from billing.payments.models import Gateway, Purchase, PurchaseStatus
 from billing.payments.services import (
     auto_topup_configure,
@@ -23,7 +23,7 @@ from billing.payments.services import (
     low_balance_configure,
     purchase_mark_closed,
 )
-from billing.payments.services.purchases import FulfilmentRejectedError
+from billing.payments.services.purchases import FulfilmentRejectedError, stripe_customer_ensure
 
 CREDITS_URL = "/credits"
 
@@ -37,6 +37,11 @@ def _form_error(request: HttpRequest, form: BuyCreditsForm | AutoTopUpForm | Low
 @login_required
 @require_POST
 def credits_buy(request: HttpRequest) -> HttpResponse:
+    if not getattr(request.user, "is_verified", False):
+        messages.error(
+            request, "Verify your e-mail address before buying credits (see the link we sent you)."
+        )
+        return redirect(CREDITS_URL)
     form = BuyCreditsForm(request.POST)
     if not form.is_valid():
         _form_error(request, form)
@@ -50,6 +55,24 @@ def credits_buy(request: HttpRequest) -> HttpResponse:
         return redirect(CREDITS_URL)
     # The checkout lives on Stripe (or our sandbox page); CSP form-action allows checkout.stripe.com.
     return HttpResponseRedirect(purchase.checkout_url)
+
+
+@login_required
+@require_POST
+def billing_portal(request: HttpRequest) -> HttpResponse:
+    """ "Manage billing" on the Credits page: Stripe's portal (invoices, receipts, saved cards)."""
+    gateway = gateway_get()
+    try:
+        customer_id = stripe_customer_ensure(user=request.user, gateway=gateway)
+        url = gateway.create_portal(
+            customer_id=customer_id, return_url=f"{site_base_url(request)}{CREDITS_URL}"
+        )
+    except PaymentGatewayError:
+        messages.error(request, "The billing portal could not be opened right now. Try again in a moment.")
+        return redirect(CREDITS_URL)
+    if gateway.name == Gateway.SANDBOX:
+        messages.info(request, "TEST MODE: there is no billing portal without Stripe; nothing is stored.")
+    return HttpResponseRedirect(url)
 
 
 @require_GET

@@ -82,3 +82,22 @@ def test_it_refuses_bad_auto_top_up_settings(client: Client, owner: Any, data: d
     client.post("/credits/low-balance", {"threshold_usd": "0"})
     assert not AutoTopUp.objects.exists()
     assert not LowBalanceAlert.objects.exists()
+
+
+def test_it_asks_unverified_users_to_verify_before_buying(client: Client, owner: Any) -> None:
+    owner.email_verified_at = None
+    owner.save()
+    client.force_login(owner)
+    assert "Verify your e-mail address to buy credits" in client.get("/credits").content.decode()
+    assert client.post("/credits/buy", {"amount_usd": "10"})["Location"] == "/credits"
+    assert not Purchase.objects.exists()
+
+
+def test_it_opens_the_billing_portal_from_the_page(client: Client, owner: Any, stripe_api: Any) -> None:
+    client.force_login(owner)
+    response = client.post("/credits/billing-portal")
+    assert response["Location"] == "https://billing.stripe.test/p/session"
+    assert (
+        stripe_api.posts("/v1/billing_portal/sessions")[0].form["return_url"] == "http://testserver/credits"
+    )
+    assert Client().post("/credits/billing-portal")["Location"].startswith("/login")
