@@ -71,6 +71,8 @@ def check_path(raw: str, rest: str) -> None:
     if len(raw) > MAX_PATH or any(trick in lowered for trick in _RAW_TRICKS) or lowered.endswith("/."):
         raise _bad_path()
     segments = rest.split("/")
+    if segments[-1] == "" and all(segments[:-1]):
+        raise unknown_route()  # "/proxy/bfl/": a prefix with nothing after it
     if any(not _SEGMENT.fullmatch(s) or s in {".", ".."} for s in segments):
         raise _bad_path()
 

@@ -80,3 +80,36 @@ def proxy_comfy(
     """The owner with $100 of credits and an API key, as ComfyUI sends it."""
     fund_user(owner, 100_000_000)
     return ComfyClient(Client(), proxy_key)
+
+
+class StubUpstream(httpx.AsyncBaseTransport):
+    """A vendor stub: `handler(request) -> httpx.Response` (or raises an httpx error); records calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[httpx.Request] = []
+        self.bodies: list[bytes] = []
+        self.handler: Any = lambda _request: httpx.Response(200, json={})
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.bodies.append(await request.aread())
+        self.calls.append(request)
+        response = self.handler(request)
+        assert isinstance(response, httpx.Response)
+        return response
+
+
+@pytest.fixture
+def proxy_stub(settings: Any) -> Iterator[StubUpstream]:
+    from nodes.engine import forward
+
+    cache.clear()
+    stub = StubUpstream()
+    forward.use_transport(stub)
+    yield stub
+    forward.use_transport(None)
+
+
+@pytest.fixture
+def proxy_stub_comfy(owner: Any, proxy_key: str, proxy_prices: Any, proxy_stub: StubUpstream) -> ComfyClient:
+    fund_user(owner, 100_000_000)
+    return ComfyClient(Client(), proxy_key)
