@@ -74,7 +74,7 @@ def _content_type_checked(value: Any) -> str:
     return value.lower()
 
 
-def storage_request_parse(body: dict[str, Any]) -> tuple[str, str]:
+def storage_request_parse(*, body: dict[str, Any]) -> tuple[str, str]:
     """(file_name, content_type or "") from the request body; anything unexpected is a 400."""
     unknown = sorted(set(body) - ALLOWED_FIELDS)
     if unknown:
@@ -179,7 +179,7 @@ def storage_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         raise ApiError(405, "method_not_allowed", "Use POST.", headers={"Allow": "POST"})
     principal = authenticate_request(request)
-    file_name, content_type = storage_request_parse(request_json_object(request))
+    file_name, content_type = storage_request_parse(body=request_json_object(request))
     slot = storage_slot_create(user=principal.user, file_name=file_name, content_type=content_type)
     return JsonResponse(
         {
