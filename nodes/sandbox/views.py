@@ -86,10 +86,10 @@ def _handle(request: HttpRequest, vendor: Vendor, path: str) -> Reply:
 
 @csrf_exempt
 async def vendor_api(request: HttpRequest, vendor: str, path: str) -> HttpResponse:
-    spec = VENDORS.get(vendor)
-    if spec is None:
-        raise ApiError(404, "unknown_route", f"The sandbox has no vendor {vendor!r}.")
     try:
+        spec = VENDORS.get(vendor)
+        if spec is None:
+            raise ApiError(404, "unknown_route", f"The sandbox has no vendor {vendor!r}.")
         return _respond(_handle(request, spec, path))
     except ApiError as exc:
         return _mark(exc.response())

@@ -81,6 +81,8 @@ def test_it_answers_404_for_unknown_paths(client: Client, path: str) -> None:
     response = client.post(path, data={}, content_type="application/json", headers={"x-key": "sandbox-bfl"})
     assert response.status_code == 404
     assert response.json()["error"]["type"] in {"unknown_route", "not_found"}
+    if path.startswith("/sandbox/nobody/"):
+        assert response["X-Comfyweb-Sandbox"] == "1"
 
 
 def test_it_answers_405_for_a_wrong_method(client: Client) -> None:
