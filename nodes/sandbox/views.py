@@ -52,6 +52,13 @@ def _find_route(vendor: Vendor, method: str, path: str) -> tuple[Route, dict[str
     raise ApiError(404, "unknown_route", f"The sandbox has no {vendor.name} route {path!r}.")
 
 
+def _vendor(name: str) -> Vendor:
+    spec = VENDORS.get(name)
+    if spec is None:
+        raise ApiError(404, "unknown_route", f"The sandbox has no vendor {name!r}.")
+    return spec
+
+
 def _key_ok(request: HttpRequest, vendor: Vendor) -> bool:
     sent = request.headers.get(vendor.key_header, "")
     expected = vendor.key_prefix + sandbox_key(vendor.name)
@@ -87,10 +94,7 @@ def _handle(request: HttpRequest, vendor: Vendor, path: str) -> Reply:
 @csrf_exempt
 async def vendor_api(request: HttpRequest, vendor: str, path: str) -> HttpResponse:
     try:
-        spec = VENDORS.get(vendor)
-        if spec is None:
-            raise ApiError(404, "unknown_route", f"The sandbox has no vendor {vendor!r}.")
-        return _respond(_handle(request, spec, path))
+        return _respond(_handle(request, _vendor(vendor), path))
     except ApiError as exc:
         return _mark(exc.response())
 
