@@ -500,3 +500,15 @@ def test_it_runs_pika_multipart_routes(client: Client, path: str, files: tuple[s
 
 def test_it_refuses_a_pika_route_without_its_files(client: Client) -> None:
     assert call(client, "pika", "POST", "generate/2.2/i2v", multipart={"promptText": "x"}).status_code == 422
+
+
+@pytest.mark.parametrize("prompt", ["a" * 5000, "\u732b" * 5000, "\U0001f431" * 2000])
+def test_it_keeps_job_ids_short_whatever_the_prompt(client: Client, prompt: str) -> None:
+    """The /proxy engine stores vendor job ids in a 600-character column."""
+    body = {"prompt": prompt, "model": "m" * 10_000, "aspect_ratio": "16:9"}
+    generation = call(client, "luma", "POST", "dream-machine/v1/generations/image", json=body).json()
+    assert len(generation["id"]) <= 512
+    assert prompt.startswith(generation["request"]["prompt"])
+    assert generation["request"]["model"] == "photon-1"
+    kling = call(client, "kling", "POST", "v1/videos/text2video", json={"prompt": prompt}).json()
+    assert len(kling["data"]["task_id"]) <= 512

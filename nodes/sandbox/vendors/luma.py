@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,10 @@ FAILURES = {
 }
 DEFAULT_MODEL = {"image": "photon-1", "video": "ray-2"}
 ECHOED = ("prompt", "model", "aspect_ratio", "resolution", "duration", "loop")
-PROMPT_ECHO_CHARS = 300
+# The echo travels inside the job id, which the /proxy engine stores (≤ 600 chars): keep it small even for
+# prompts in scripts that JSON escapes six characters per letter.
+PROMPT_ECHO_JSON_CHARS = 120
+FIELD_ECHO_CHARS = 40
 
 
 def error(status: int, code: str, message: str) -> dict[str, Any]:
@@ -31,10 +35,24 @@ def error(status: int, code: str, message: str) -> dict[str, Any]:
 
 def _echo(call: Call, media: str) -> dict[str, Any]:
     """The request as Luma echoes it (ComfyUI validates it as the request model): scalars only, short."""
-    echo = {key: value for key in ECHOED if isinstance(value := call.request.body.get(key), str | bool)}
-    echo["prompt"] = call.request.prompt[:PROMPT_ECHO_CHARS]
+    echo: dict[str, Any] = {}
+    for key in ECHOED:
+        value = call.request.body.get(key)
+        if isinstance(value, bool) or (isinstance(value, str) and len(value) <= FIELD_ECHO_CHARS):
+            echo[key] = value
+    echo["prompt"] = _prompt_prefix(call.request.prompt)
     echo.setdefault("model", DEFAULT_MODEL[media])
     return echo
+
+
+def _prompt_prefix(prompt: str) -> str:
+    """The longest prefix of `prompt` whose JSON form fits the echo budget."""
+    prefix = ""
+    for char in prompt:
+        if len(json.dumps(prefix + char)) > PROMPT_ECHO_JSON_CHARS:
+            break
+        prefix += char
+    return prefix
 
 
 def _iso(ms: int) -> str:
