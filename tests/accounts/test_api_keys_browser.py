@@ -34,7 +34,7 @@ def test_it_creates_copies_and_revokes_a_key(page: Any) -> None:  # noqa: F811 -
     shown = page.text_content("#new-api-key") or ""
     assert KEY_RE.fullmatch(shown.strip())
     page.click("button:has-text('Copy key')")
-    expect(page.locator(".js-copy")).to_have_text(re.compile("Copied"))
+    expect(page.locator(".js-copy")).to_have_text(re.compile("Copied"), timeout=15_000)
     assert page.evaluate("navigator.clipboard.readText()") == shown.strip()
 
     page.click("text=I saved it")
