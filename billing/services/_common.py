@@ -8,16 +8,19 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 
 from billing.errors import IdempotencyConflict, InvalidLedgerRequest, WalletClosed
-from billing.models import AccountKind, HouseAccount, LedgerAccount, LedgerEntry, LedgerTransaction
+from billing.models import AccountKind, HouseAccount, LedgerAccount, LedgerEntry
 
 M = TypeVar("M", bound=models.Model)
 
 ACCOUNT_TABLE = LedgerAccount._meta.db_table
+ENTRY_TABLE = LedgerEntry._meta.db_table
 
 
 def request_hash(*parts: object) -> str:
@@ -35,21 +38,31 @@ def require_key(key: str) -> None:
         raise InvalidLedgerRequest("An idempotency key of 1 to 200 characters is required.")
 
 
+_INSERT_SQL: dict[type[models.Model], tuple[list[models.Field[Any, Any]], str]] = {}
+
+
+def _insert_sql(model: type[models.Model]) -> tuple[list[models.Field[Any, Any]], str]:
+    cached = _INSERT_SQL.get(model)
+    if cached is None:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(str(model._meta.db_table))} ({columns}) "  # noqa: S608
+            f"VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id"
+        )
+        cached = _INSERT_SQL[model] = (fields, sql)
+    return cached
+
+
 def insert_or_conflict(instance: M) -> bool:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: True when this call inserted the row.
 
     The unique key decides (never exists-then-insert, quality.md L5). On PostgreSQL a concurrent insert
     of the same key waits for the other transaction and then finds its row; no savepoint is needed.
     """
-    meta = instance._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
+    fields, sql = _insert_sql(type(instance))
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(str(meta.db_table))} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        "ON CONFLICT DO NOTHING RETURNING id"
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -59,6 +72,11 @@ def insert_or_conflict(instance: M) -> bool:
     instance._state.adding = False
     instance._state.db = connection.alias
     return True
+
+
+def db_time(value: datetime) -> Any:
+    """A datetime as the backend stores it (naive UTC text on SQLite), for parameters of raw SQL."""
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def check_replay(existing_hash: str, fingerprint: str) -> None:
@@ -113,33 +131,48 @@ def wallet_post(*, wallet_id: int, delta_micros: int, allow_closed: bool = False
     return WalletLeg(wallet_id, delta_micros, row[0], row[1])
 
 
+_ENTRY_SQL = (
+    f"INSERT INTO {ENTRY_TABLE} (transaction_id, account_id, amount_micros, balance_before_micros, "  # noqa: S608
+    "balance_after_micros, account_version, created_at) VALUES "
+)
+
+
 def book(
-    txn: LedgerTransaction, *, wallet_leg: WalletLeg | None, house_legs: Sequence[tuple[HouseAccount, int]]
+    txn_id: int,
+    created_at: datetime,
+    *,
+    wallet_leg: WalletLeg | None,
+    house_legs: Sequence[tuple[HouseAccount, int]],
+    cursor: CursorWrapper | None = None,
 ) -> None:
-    """Write the legs of `txn` in one INSERT. They must sum to zero (checked here and, on PG, at commit)."""
-    entries = []
+    """Write the legs of a transaction in one INSERT. They must sum to zero (checked here and, on PG,
+    by a deferred trigger at commit). Plain SQL: this runs on every capture, the ledger's hot path."""
+    at = db_time(created_at)
+    rows: list[tuple[int, int, int, int | None, int | None, int | None, Any]] = []
     if wallet_leg is not None:
-        entries.append(
-            LedgerEntry(
-                transaction=txn,
-                account_id=wallet_leg.wallet_id,
-                amount_micros=wallet_leg.amount_micros,
-                balance_before_micros=wallet_leg.balance_after_micros - wallet_leg.amount_micros,
-                balance_after_micros=wallet_leg.balance_after_micros,
-                account_version=wallet_leg.version,
-                created_at=txn.created_at,
+        before = wallet_leg.balance_after_micros - wallet_leg.amount_micros
+        rows.append(
+            (
+                txn_id,
+                wallet_leg.wallet_id,
+                wallet_leg.amount_micros,
+                before,
+                wallet_leg.balance_after_micros,
+                wallet_leg.version,
+                at,
             )
         )
-    entries.extend(
-        LedgerEntry(
-            transaction=txn,
-            account_id=house_account_id(code),
-            amount_micros=amount,
-            created_at=txn.created_at,
-        )
+    rows.extend(
+        (txn_id, house_account_id(code), amount, None, None, None, at)
         for code, amount in house_legs
         if amount != 0
     )
-    if sum(e.amount_micros for e in entries) != 0:
-        raise AssertionError(f"Unbalanced ledger transaction {txn.code}:{txn.key}")
-    LedgerEntry.objects.bulk_create(entries)
+    if sum(row[2] for row in rows) != 0:
+        raise AssertionError(f"Unbalanced ledger transaction {txn_id}")
+    sql = _ENTRY_SQL + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+    params = [value for row in rows for value in row]
+    if cursor is not None:
+        cursor.execute(sql, params)
+        return
+    with connection.cursor() as own:
+        own.execute(sql, params)

@@ -70,7 +70,7 @@ def credits_purchase(
             check_replay(existing.request_hash, fingerprint)
             return existing
         leg = wallet_post(wallet_id=wallet.pk, delta_micros=amount_micros)
-        book(txn, wallet_leg=leg, house_legs=[(_FUNDING[source], -amount_micros)])
+        book(txn.pk, txn.created_at, wallet_leg=leg, house_legs=[(_FUNDING[source], -amount_micros)])
         _credit_added(wallet, txn, amount_micros)
     return txn
 
@@ -141,7 +141,12 @@ def _grant_complete(grant: Grant, *, approver: User | None) -> None:
     )
     txn.save(force_insert=True)
     leg = wallet_post(wallet_id=grant.wallet_id, delta_micros=grant.amount_micros)
-    book(txn, wallet_leg=leg, house_legs=[(HouseAccount.SUPPORT_GRANTS, -grant.amount_micros)])
+    book(
+        txn.pk,
+        txn.created_at,
+        wallet_leg=leg,
+        house_legs=[(HouseAccount.SUPPORT_GRANTS, -grant.amount_micros)],
+    )
     grant.status, grant.transaction, grant.approver = GrantStatus.COMPLETED, txn, approver
     grant.approved_at = timezone.now() if approver else None
     grant.save(update_fields=["status", "transaction", "approver", "approved_at"])
@@ -195,7 +200,8 @@ def credits_clawback(
         taken = min(amount_micros, max(available, 0))
         leg = wallet_post(wallet_id=wallet.pk, delta_micros=-taken, allow_closed=True) if taken else None
         book(
-            txn,
+            txn.pk,
+            txn.created_at,
             wallet_leg=leg,
             house_legs=[
                 (_funding_of(payment_reference), amount_micros),

@@ -5,8 +5,9 @@ COMMITTED re-checks the WHERE clause on the locked row) and on SQLite (one write
 A hold resolves in one conditional UPDATE on its status, so of any number of racing captures, releases
 and expiries exactly one wins; the others get HoldAlreadyResolved with the reason.
 
-Lock order everywhere in this module: the hold row, then the wallet row. House accounts are never
-locked (their legs are plain inserts), so captures on different wallets never wait for each other.
+Lock order everywhere in this module: the hold row, then the wallet row. House-account rows are never
+updated here (their legs are plain inserts, whose foreign-key check takes only a shared key lock), so
+captures on different wallets never wait for each other.
 """
 
 from __future__ import annotations
@@ -22,41 +23,55 @@ from billing.errors import (
     HoldResolution,
     InsufficientCredits,
     InvalidLedgerRequest,
+    LedgerError,
     WalletClosed,
     WalletFrozen,
 )
 from billing.models import AccountStatus, Hold, HoldStatus, HouseAccount, LedgerAccount, LedgerTransaction
-from billing.models import TransactionCode as Code
 from billing.services._common import (
     ACCOUNT_TABLE,
     WalletLeg,
     book,
     check_replay,
-    insert_or_conflict,
+    db_time,
     request_hash,
     require_key,
     require_positive,
 )
 
 HOLD_TABLE = Hold._meta.db_table
+TXN_TABLE = LedgerTransaction._meta.db_table
 _RESOLVED_REASON: dict[str, HoldResolution] = {
     HoldStatus.CAPTURED: "already_captured",
     HoldStatus.RELEASED: "already_released",
     HoldStatus.EXPIRED: "expired",
 }
 
+# The hot path is plain SQL on one cursor: the same statements an expert would write by hand (BM3).
+_HOLD_INSERT_SQL = (
+    f"INSERT INTO {HOLD_TABLE} (wallet_id, key, request_hash, amount_micros, captured_micros, status, "  # noqa: S608
+    "memo, expires_at, created_at, resolution_reason) VALUES (%s, %s, %s, %s, 0, 'open', %s, %s, %s, '') "
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
 _RESERVE_SQL = (
     f"UPDATE {ACCOUNT_TABLE} SET held_micros = held_micros + %s "  # noqa: S608
     "WHERE id = %s AND kind = 'user' AND status = 'active' AND balance_micros - held_micros >= %s"
 )
 _RESOLVE_SQL = (
     f"UPDATE {HOLD_TABLE} SET status = %s, captured_micros = %s, resolved_at = %s, "  # noqa: S608
-    "resolution_reason = %s WHERE id = %s AND status = 'open'{extra} RETURNING wallet_id, amount_micros"
+    "resolution_reason = %s WHERE id = %s AND status = 'open' AND amount_micros >= %s{extra} "
+    "RETURNING wallet_id, amount_micros, memo"
 )
 _SETTLE_SQL = (
     f"UPDATE {ACCOUNT_TABLE} SET balance_micros = balance_micros - %s, held_micros = held_micros - %s, "  # noqa: S608
     "version = version + %s WHERE id = %s RETURNING balance_micros, version"
 )
+_CAPTURE_TXN_SQL = (
+    f"INSERT INTO {TXN_TABLE} (code, key, request_hash, wallet_id, payment_reference, source, hold_id, "  # noqa: S608
+    "memo, created_at) VALUES ('capture', %s, '', %s, '', '', %s, %s, %s) RETURNING id"
+)
+_NOT_EXPIRED = " AND expires_at > %s"
+_EXPIRED = " AND expires_at <= %s"
 
 
 def credits_reserve(
@@ -66,28 +81,35 @@ def credits_reserve(
     require_positive(amount_micros)
     require_key(key)
     fingerprint = request_hash("reserve", wallet.pk, amount_micros)
-    hold = Hold(
-        wallet_id=wallet.pk,
-        key=key,
-        request_hash=fingerprint,
-        amount_micros=amount_micros,
-        expires_at=expires_at,
-        memo=memo[:500],
-    )
-    with transaction.atomic():
-        if not insert_or_conflict(hold):
+    memo, now = memo[:500], timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _HOLD_INSERT_SQL,
+            [wallet.pk, key, fingerprint, amount_micros, memo, db_time(expires_at), db_time(now)],
+        )
+        row = cursor.fetchone()
+        if row is None:  # the key exists: a replay (same request) or a conflict
             existing = Hold.objects.get(key=key)
             check_replay(existing.request_hash, fingerprint)
             return existing
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(_RESERVE_SQL, [amount_micros, wallet.pk, amount_micros])
-                reserved = cursor.rowcount == 1
+            cursor.execute(_RESERVE_SQL, [amount_micros, wallet.pk, amount_micros])
         except IntegrityError as exc:
             # The CheckConstraint is the last line of defence; it means "not enough", never a 500.
             raise InsufficientCredits() from exc
-        if not reserved:
+        if cursor.rowcount != 1:
             raise _refusal(wallet.pk)
+    hold = Hold(
+        id=row[0],
+        wallet_id=wallet.pk,
+        key=key,
+        request_hash=fingerprint,
+        amount_micros=amount_micros,
+        memo=memo,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    hold._state.adding, hold._state.db = False, connection.alias
     return hold
 
 
@@ -100,45 +122,55 @@ def _refusal(wallet_id: int) -> Exception:
     return InsufficientCredits()
 
 
+def _why_not(hold_id: int, captured: int) -> LedgerError:
+    """Why a resolution touched no row: already resolved, past its expiry, or a capture above the hold."""
+    row = Hold.objects.filter(pk=hold_id).values_list("status", "amount_micros").first()
+    if row is None:
+        return InvalidLedgerRequest("No such hold.")
+    status, amount = row
+    if status != HoldStatus.OPEN:
+        return HoldAlreadyResolved(_RESOLVED_REASON[status])
+    if captured > amount:
+        return CaptureExceedsHold()
+    # Still open but past its expiry: the sweeper releases it; it can no longer be captured (L7).
+    return HoldAlreadyResolved("expired")
+
+
 def _resolve(
-    hold: Hold, *, status: HoldStatus, captured: int, reason: str, now: datetime, extra: str = ""
-) -> int:
-    """Flip the hold from open to `status` (exactly once) and return its wallet id."""
-    params: list[str | int | datetime] = [status.value, captured, now, reason[:200], hold.pk]
+    hold: Hold, *, status: HoldStatus, captured: int = 0, reason: str = "", now: datetime, extra: str = ""
+) -> None:
+    """Flip the hold from open to `status` exactly once, settle the wallet and book any capture.
+
+    One transaction, one cursor; lock order: the hold row, then the wallet row (house rows never).
+    """
+    at = db_time(now)
+    params: list[str | int | datetime] = [status.value, captured, at, reason[:200], hold.pk, captured]
     if extra:
-        params.append(now)
-    with connection.cursor() as cursor:
+        params.append(at)
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_RESOLVE_SQL.format(extra=extra), params)
         row = cursor.fetchone()
-    if row is None:
-        raise _already_resolved(hold.pk, now)
+        if row is None:
+            raise _why_not(hold.pk, captured)
+        wallet_id, reserved, memo = row
+        cursor.execute(_SETTLE_SQL, [captured, reserved, 1 if captured else 0, wallet_id])
+        balance, version = cursor.fetchone()
+        if captured:
+            cursor.execute(_CAPTURE_TXN_SQL, [f"hold:{hold.pk}", wallet_id, hold.pk, memo, at])
+            (txn_id,) = cursor.fetchone()
+            book(
+                txn_id,
+                now,
+                wallet_leg=WalletLeg(wallet_id, -captured, balance, version),
+                house_legs=[(HouseAccount.USAGE_REVENUE, captured)],
+                cursor=cursor,
+            )
     hold.status, hold.captured_micros, hold.resolved_at, hold.resolution_reason = (
         status,
         captured,
         now,
         reason,
     )
-    return int(row[0])
-
-
-def _already_resolved(hold_id: int, now: datetime) -> HoldAlreadyResolved:
-    current = Hold.objects.filter(pk=hold_id).values_list("status", flat=True).first()
-    if current is None:
-        raise InvalidLedgerRequest("No such hold.")
-    if current == HoldStatus.OPEN:
-        # Still open but past its expiry: the sweeper will release it; it can no longer be captured (L7).
-        return HoldAlreadyResolved("expired")
-    return HoldAlreadyResolved(_RESOLVED_REASON[HoldStatus(current)])
-
-
-def _settle_wallet(wallet_id: int, *, captured: int, reserved: int) -> WalletLeg:
-    with connection.cursor() as cursor:
-        cursor.execute(_SETTLE_SQL, [captured, reserved, 1 if captured else 0, wallet_id])
-        row = cursor.fetchone()
-    if row is None:
-        raise InvalidLedgerRequest("No such wallet.")
-    balance, version = row
-    return WalletLeg(wallet_id, -captured, balance, version)
 
 
 def hold_capture(*, hold: Hold, amount_micros: int) -> Hold:
@@ -147,51 +179,18 @@ def hold_capture(*, hold: Hold, amount_micros: int) -> Hold:
         raise InvalidLedgerRequest("A capture is a non-negative integer in micro-USD.")
     if amount_micros > hold.amount_micros:
         raise CaptureExceedsHold()
-    now = timezone.now()
-    with transaction.atomic():
-        wallet_id = _resolve(
-            hold,
-            status=HoldStatus.CAPTURED,
-            captured=amount_micros,
-            reason="",
-            now=now,
-            extra=" AND expires_at > %s",
-        )
-        leg = _settle_wallet(wallet_id, captured=amount_micros, reserved=hold.amount_micros)
-        if amount_micros:
-            txn = LedgerTransaction.objects.create(
-                code=Code.CAPTURE,
-                key=f"hold:{hold.pk}",
-                request_hash="",
-                wallet_id=wallet_id,
-                hold=hold,
-                memo=hold.memo,
-                created_at=now,
-            )
-            book(txn, wallet_leg=leg, house_legs=[(HouseAccount.USAGE_REVENUE, amount_micros)])
+    _resolve(hold, status=HoldStatus.CAPTURED, captured=amount_micros, now=timezone.now(), extra=_NOT_EXPIRED)
     return hold
 
 
 def hold_release(*, hold: Hold, reason: str = "") -> Hold:
     """Give the whole reservation back (a failed, moderated, cancelled or timed-out call)."""
-    now = timezone.now()
-    with transaction.atomic():
-        wallet_id = _resolve(hold, status=HoldStatus.RELEASED, captured=0, reason=reason, now=now)
-        _settle_wallet(wallet_id, captured=0, reserved=hold.amount_micros)
+    _resolve(hold, status=HoldStatus.RELEASED, reason=reason, now=timezone.now())
     return hold
 
 
 def _hold_expire(hold: Hold, *, now: datetime) -> None:
-    with transaction.atomic():
-        wallet_id = _resolve(
-            hold,
-            status=HoldStatus.EXPIRED,
-            captured=0,
-            reason="expired",
-            now=now,
-            extra=" AND expires_at <= %s",
-        )
-        _settle_wallet(wallet_id, captured=0, reserved=hold.amount_micros)
+    _resolve(hold, status=HoldStatus.EXPIRED, reason="expired", now=now, extra=_EXPIRED)
 
 
 def holds_expire(*, now: datetime) -> int:

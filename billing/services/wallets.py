@@ -108,6 +108,6 @@ def wallet_close(*, wallet: LedgerAccount, reason: str, key: str) -> LedgerAccou
         if not insert_or_conflict(txn):
             return locked
         leg = wallet_post(wallet_id=wallet.pk, delta_micros=-remainder, allow_closed=True)
-        book(txn, wallet_leg=leg, house_legs=[(HouseAccount.FORFEITED, remainder)])
+        book(txn.pk, txn.created_at, wallet_leg=leg, house_legs=[(HouseAccount.FORFEITED, remainder)])
         locked.refresh_from_db()
     return locked

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from billing.models import LedgerAccount
@@ -36,6 +37,32 @@ def figure(record_property: Callable[[str, object], None], test_id: str, **value
     print(f"FIGURE {test_id} " + " ".join(f"{k}={v}" for k, v in values.items()))
 
 
+def connection_budget(wanted: int, *, floor: int = 16) -> int:
+    """How many concurrent connections a race test may open: `wanted`, unless other suites sharing the
+    PostgreSQL server (max_connections 100 by default) leave fewer free. The figure records the count."""
+    if connection.vendor != "postgresql":
+        return wanted
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity)"
+        )
+        (free,) = cursor.fetchone()
+    return max(floor, min(wanted, free - 8))
+
+
+def _connect() -> None:
+    """Open this thread's connection before the barrier; wait out a momentarily full server."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            connection.ensure_connection()
+            return
+        except OperationalError as exc:
+            if "too many clients" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+
+
 def run_on_barrier(workers: list[Callable[[], None]]) -> list[BaseException]:
     """Start every worker on one barrier, each on its own thread and DB connection; return crashes."""
     barrier = threading.Barrier(len(workers))
@@ -44,7 +71,8 @@ def run_on_barrier(workers: list[Callable[[], None]]) -> list[BaseException]:
 
     def wrap(work: Callable[[], None]) -> None:
         try:
-            barrier.wait(timeout=30)
+            _connect()
+            barrier.wait(timeout=90)
             work()
         except BaseException as exc:  # noqa: BLE001 - every crash is a test failure, reported below
             with lock:

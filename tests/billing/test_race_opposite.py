@@ -11,7 +11,7 @@ from billing.models import HouseAccount, LedgerAccount
 from billing.selectors import wallet_balance
 from billing.services import credits_clawback, credits_grant, credits_reserve, hold_capture
 from tests.billing.races import assert_sound
-from tests.billing.support import figure, fund, later, run_on_barrier, wallet_of
+from tests.billing.support import connection_budget, figure, fund, later, run_on_barrier, wallet_of
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
@@ -58,7 +58,8 @@ def test_it_runs_opposite_transfers_without_deadlocks(staff, record_property):
 
         return work
 
-    crashes = run_on_barrier([worker(tasks[n::THREADS]) for n in range(THREADS)])
+    threads = connection_budget(THREADS)
+    crashes = run_on_barrier([worker(tasks[n::threads]) for n in range(threads)])
     deadlocks = sum("deadlock" in str(e).lower() for e in errors + crashes)
     figure(
         record_property, "L-09", operations=len(tasks), deadlocks=deadlocks, errors=len(errors) + len(crashes)

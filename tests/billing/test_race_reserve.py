@@ -12,7 +12,7 @@ from django.db import connection
 
 from billing.selectors import wallet_balance
 from tests.billing.races import UNIT, assert_sound, captured_count, charge_race, overdraft, sample_pending
-from tests.billing.support import figure, run_on_barrier, wallet_of
+from tests.billing.support import connection_budget, figure, run_on_barrier, wallet_of
 
 PUSHES = 1_000 if os.environ.get("LEDGER_FULL") == "1" else 200
 
@@ -59,6 +59,7 @@ def _l02(owner, record_property, *, pushes, threads, test_id):
         record_property,
         test_id,
         pushes=pushes,
+        threads=threads,
         reserves_ok=len(holds),
         max_sampled_pending=max(samples) // UNIT,
         samples=len(samples),
@@ -76,13 +77,13 @@ def _l02(owner, record_property, *, pushes, threads, test_id):
 @pytest.mark.pg
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_exactly_ten_charges_through_on_pg(owner, record_property):
-    _l01(owner, record_property, pushes=PUSHES, threads=64, test_id="L-01")
+    _l01(owner, record_property, pushes=PUSHES, threads=connection_budget(64), test_id="L-01")
 
 
 @pytest.mark.pg
 @pytest.mark.django_db(transaction=True)
 def test_it_never_holds_more_than_available_on_pg(owner, record_property):
-    _l02(owner, record_property, pushes=PUSHES, threads=64, test_id="L-02")
+    _l02(owner, record_property, pushes=PUSHES, threads=connection_budget(63), test_id="L-02")
 
 
 @pytest.mark.django_db(transaction=True)

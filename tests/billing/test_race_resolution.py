@@ -11,7 +11,7 @@ from billing.models import Hold
 from billing.selectors import wallet_balance
 from billing.services import credits_reserve, hold_capture, hold_release, holds_expire
 from tests.billing.races import assert_sound
-from tests.billing.support import figure, fund, later, run_on_barrier, wallet_of
+from tests.billing.support import connection_budget, figure, fund, later, run_on_barrier, wallet_of
 
 
 def _race(owner, record_property, *, captures, releases, sweepers, test_id):
@@ -45,13 +45,25 @@ def _race(owner, record_property, *, captures, releases, sweepers, test_id):
         return work
 
     kinds = ["capture"] * captures + ["release"] * releases + ["expire"] * sweepers
-    crashes = run_on_barrier([attempt(k) for k in kinds])
+    attempts = [attempt(k) for k in kinds]
+    # One attempt per thread where the server has room; otherwise threads take turns (the first wave races).
+    threads = connection_budget(len(attempts))
+
+    def worker(share):
+        def work():
+            for run in share:
+                run()
+
+        return work
+
+    crashes = run_on_barrier([worker(attempts[n::threads]) for n in range(threads)])
     final = Hold.objects.get(pk=hold.pk)
     balance = wallet_balance(wallet=wallet)
     expected_reason = {"captured": "already_captured", "released": "already_released", "expired": "expired"}
     figure(
         record_property,
         test_id,
+        threads=threads,
         resolutions=len(wins),
         winner=final.status,
         refused=len(refusals),
