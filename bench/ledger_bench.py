@@ -1,0 +1,379 @@
+"""BM3: ledger reserve + capture transactions per second (quality.md §5).
+
+The subject is the project's ledger services (`credits_reserve` then `hold_capture`, two transactions per
+pair); the reference is raw psycopg issuing the same statements against the same tables, in the same
+process. Both run on 1 hot wallet and on 100 wallets over 32 connections, interleaved ABAB after a
+discarded warm-up, for ≥ 5 repetitions; the median ratio is the result. A raw single-debit calibration pass
+(a plain conditional UPDATE on a scratch table) shows whether the machine lands near the † baseline.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cw_bench .venv/bin/python bench/ledger_bench.py
+
+Standalone: it creates and migrates its own database; it is not a test and never runs under pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cw_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comfyweb.settings")
+os.environ.setdefault("COMFYWEB_ENV", "development")
+os.environ.setdefault("COMFYWEB_DATA_DIR", str(ROOT / "var" / "bench"))
+os.environ["DEBUG"] = "0"  # DEBUG would record every query in memory and slow the subject down
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+
+import psycopg  # noqa: E402
+
+RESERVE = 1_000  # micro-USD per reservation
+CAPTURE = 600  # of which captured; the rest returns to available
+FUNDING = 10**13
+
+
+def _ensure_database(url: str) -> None:
+    """Create the bench database if it does not exist (connecting to the server's `postgres` db)."""
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup_django() -> None:
+    _ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", "billing", verbosity=0)
+
+
+# --- the subject: the ledger services ------------------------------------------------------------------
+def subject_pair(wallet: Any) -> None:
+    from billing.services import credits_reserve, hold_capture
+
+    hold = credits_reserve(
+        wallet=wallet,
+        amount_micros=RESERVE,
+        expires_at=datetime.now(UTC) + timedelta(minutes=10),
+        key=f"bench-{uuid.uuid4().hex}",
+    )
+    hold_capture(hold=hold, amount_micros=CAPTURE)
+
+
+# --- the reference: the same statements through raw psycopg --------------------------------------------
+class RawLedger:
+    """One psycopg connection per thread, issuing the statements the services issue."""
+
+    def __init__(self, url: str, tables: dict[str, str], usage_revenue_id: int) -> None:
+        self.conn = psycopg.connect(url, autocommit=False)
+        self.t = tables
+        self.usage_revenue_id = usage_revenue_id
+
+    def pair(self, wallet_id: int) -> None:
+        t, conn = self.t, self.conn
+        now = datetime.now(UTC)
+        key = f"raw-{uuid.uuid4().hex}"
+        with conn.transaction():
+            (hold_id,) = conn.execute(
+                f"INSERT INTO {t['hold']} (wallet_id, key, request_hash, amount_micros, captured_micros,"
+                " status, memo, expires_at, created_at, resolution_reason)"
+                " VALUES (%s, %s, %s, %s, 0, 'open', '', %s, %s, '') ON CONFLICT DO NOTHING RETURNING id",
+                [wallet_id, key, "0" * 64, RESERVE, now + timedelta(minutes=10), now],
+            ).fetchone()  # type: ignore[misc]
+            cur = conn.execute(
+                f"UPDATE {t['account']} SET held_micros = held_micros + %s WHERE id = %s AND kind = 'user'"
+                " AND status = 'active' AND balance_micros - held_micros >= %s",
+                [RESERVE, wallet_id, RESERVE],
+            )
+            if cur.rowcount != 1:
+                raise RuntimeError("insufficient credits in the reference path")
+        now = datetime.now(UTC)
+        with conn.transaction():
+            conn.execute(
+                f"UPDATE {t['hold']} SET status = %s, captured_micros = %s, resolved_at = %s,"
+                " resolution_reason = %s WHERE id = %s AND status = 'open' AND amount_micros >= %s"
+                " AND expires_at > %s RETURNING wallet_id, amount_micros, memo",
+                ["captured", CAPTURE, now, "", hold_id, CAPTURE, now],
+            ).fetchone()
+            (txn_id,) = conn.execute(
+                f"INSERT INTO {t['txn']} (code, key, request_hash, wallet_id, payment_reference, source,"
+                " hold_id, memo, created_at) VALUES ('capture', %s, '', %s, '', '', %s, '', %s) RETURNING id",
+                [f"hold:{hold_id}", wallet_id, hold_id, now],
+            ).fetchone()  # type: ignore[misc]
+            conn.execute(
+                f"WITH w AS (UPDATE {t['account']} SET balance_micros = balance_micros - %s,"
+                " held_micros = held_micros - %s, version = version + 1 WHERE id = %s"
+                " RETURNING balance_micros, version)"
+                f" INSERT INTO {t['entry']} (transaction_id, account_id, amount_micros,"
+                " balance_before_micros, balance_after_micros, account_version, created_at)"
+                " SELECT %s, %s, %s, w.balance_micros + %s, w.balance_micros, w.version, %s FROM w"
+                " UNION ALL SELECT %s, %s, %s, NULL, NULL, NULL, %s",
+                [
+                    CAPTURE,
+                    RESERVE,
+                    wallet_id,
+                    txn_id,
+                    wallet_id,
+                    -CAPTURE,
+                    CAPTURE,
+                    now,
+                    txn_id,
+                    self.usage_revenue_id,
+                    CAPTURE,
+                    now,
+                ],
+            )
+
+    def debit(self, row_id: int) -> None:
+        """Calibration: the † single conditional-UPDATE debit, on a scratch table."""
+        with self.conn.transaction():
+            self.conn.execute(
+                "UPDATE bench_calibration SET balance = balance - 1 WHERE id = %s AND balance >= 1", [row_id]
+            )
+
+
+# --- the harness ------------------------------------------------------------------------------------------
+class Harness:
+    def __init__(self, threads: int, url: str) -> None:
+        self.threads = threads
+        self.url = url
+        self.pool = ThreadPoolExecutor(max_workers=threads)
+        self.local = threading.local()
+
+    def raw(self) -> RawLedger:
+        if not hasattr(self.local, "raw"):
+            from billing.models import Hold, HouseAccount, LedgerAccount, LedgerEntry, LedgerTransaction
+
+            tables = {
+                "hold": Hold._meta.db_table,
+                "account": LedgerAccount._meta.db_table,
+                "txn": LedgerTransaction._meta.db_table,
+                "entry": LedgerEntry._meta.db_table,
+            }
+            revenue = LedgerAccount.objects.get(code=HouseAccount.USAGE_REVENUE).pk
+            self.local.raw = RawLedger(self.url, tables, revenue)
+        return self.local.raw  # type: ignore[no-any-return]
+
+    def run(self, op: Callable[[int], None], count: int, targets: list[int]) -> dict[str, float]:
+        """Run `count` operations over all threads (each on its own connections), from one barrier."""
+        barrier = threading.Barrier(self.threads + 1)
+        shares = [count // self.threads + (1 if i < count % self.threads else 0) for i in range(self.threads)]
+        latencies: list[list[float]] = [[] for _ in range(self.threads)]
+        errors: list[BaseException] = []
+
+        def work(n: int) -> None:
+            self.raw()  # connect before the clock starts
+            from django.db import connection
+
+            connection.ensure_connection()
+            barrier.wait()
+            for i in range(shares[n]):
+                target = targets[(n + i * self.threads) % len(targets)]
+                started = time.perf_counter()
+                try:
+                    op(target)
+                except Exception as exc:  # noqa: BLE001 - counted and reported: a benchmark must not hide errors
+                    errors.append(exc)
+                latencies[n].append(time.perf_counter() - started)
+
+        futures = [self.pool.submit(work, n) for n in range(self.threads)]
+        barrier.wait()
+        started = time.perf_counter()
+        for future in futures:
+            future.result()
+        elapsed = time.perf_counter() - started
+        flat = sorted(x for per in latencies for x in per)
+        return {
+            "tps": count / elapsed,
+            "p50_ms": 1000 * flat[len(flat) // 2],
+            "p99_ms": 1000 * flat[min(len(flat) - 1, int(len(flat) * 0.99))],
+            "errors": len(errors),
+            "seconds": elapsed,
+        }
+
+    def close(self) -> None:
+        barrier = threading.Barrier(self.threads)
+
+        def close_one() -> None:
+            from django.db import connection
+
+            barrier.wait()
+            connection.close()
+            if hasattr(self.local, "raw"):
+                self.local.raw.conn.close()
+
+        for future in [self.pool.submit(close_one) for _ in range(self.threads)]:
+            future.result()
+        self.pool.shutdown()
+
+
+def _prepare(wallet_count: int) -> list[Any]:
+    from accounts.models import User
+    from billing.selectors import wallet_get_for_user
+    from billing.services import credits_purchase
+
+    run = uuid.uuid4().hex[:8]
+    wallets = []
+    for n in range(wallet_count):
+        user = User.objects.create_user(email=f"bench-{run}-{n}@example.com", password=None)
+        wallet = wallet_get_for_user(user=user)
+        ref = f"bench-fund-{run}-{n}"
+        credits_purchase(
+            wallet=wallet, amount_micros=FUNDING, payment_reference=ref, source="sandbox", key=ref
+        )
+        wallets.append(wallet)
+    return wallets
+
+
+def _calibration_table(url: str, rows: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_calibration")
+        conn.execute(
+            "CREATE TABLE bench_calibration "
+            "(id int PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0))"
+        )
+        conn.execute(
+            "INSERT INTO bench_calibration SELECT g, %s FROM generate_series(1, %s) g", [10**12, rows]
+        )
+
+
+def _scenario(h: Harness, name: str, wallets: list[Any], pairs: int, reps: int) -> dict[str, Any]:
+    by_pk = {w.pk: w for w in wallets}
+    targets = list(by_pk)
+
+    def subject(pk: int) -> None:
+        subject_pair(by_pk[pk])
+
+    def reference(pk: int) -> None:
+        h.raw().pair(pk)
+
+    # Warm-up (discarded): connections, caches, plans.
+    h.run(subject, max(200, pairs // 10), targets)
+    h.run(reference, max(200, pairs // 10), targets)
+    rounds = []
+    for rep in range(reps):
+        order = [("subject", subject), ("reference", reference)]
+        if rep % 2:
+            order.reverse()  # ABBA…: neither side always runs on a warmer machine
+        result = {label: h.run(op, pairs, targets) for label, op in order}
+        result["ratio"] = result["subject"]["tps"] / result["reference"]["tps"]
+        rounds.append(result)
+        print(
+            f"  {name} rep {rep + 1}: subject {result['subject']['tps']:.0f} TPS "
+            f"(p50 {result['subject']['p50_ms']:.1f} ms, p99 {result['subject']['p99_ms']:.1f} ms) · "
+            f"reference {result['reference']['tps']:.0f} TPS (p50 {result['reference']['p50_ms']:.1f} ms, "
+            f"p99 {result['reference']['p99_ms']:.1f} ms) · ratio {result['ratio']:.2f}",
+            flush=True,
+        )
+
+    def median(side: str, key: str) -> float:
+        return statistics.median(r[side][key] for r in rounds)
+
+    return {
+        "scenario": name,
+        "wallets": len(wallets),
+        "pairs": pairs,
+        "reps": reps,
+        "ratio": statistics.median(r["ratio"] for r in rounds),
+        "subject": {k: median("subject", k) for k in ("tps", "p50_ms", "p99_ms")},
+        "reference": {k: median("reference", k) for k in ("tps", "p50_ms", "p99_ms")},
+        "errors": sum(r[s]["errors"] for r in rounds for s in ("subject", "reference")),
+        "rounds": rounds,
+    }
+
+
+def _calibrate(h: Harness, url: str, debits: int) -> dict[str, Any]:
+    out = {}
+    for name, rows in (("hot", 1), ("100", 100)):
+        _calibration_table(url, rows)
+        targets = list(range(1, rows + 1))
+        h.run(lambda i: h.raw().debit(i), max(200, debits // 10), targets)
+        out[name] = h.run(lambda i: h.raw().debit(i), debits, targets)
+        print(f"  calibration {name}: raw single debit {out[name]['tps']:.0f} TPS", flush=True)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_calibration")
+    return out
+
+
+def _context(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as conn:
+        (pg,) = conn.execute("SHOW server_version").fetchone()  # type: ignore[misc]
+    command = ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]  # a fixed command, no user input
+    commit = subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603
+    return {"nproc": str(os.cpu_count()), "pg": pg.split()[0], "commit": commit or "unknown"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pairs", type=int, default=5_000, help="reserve+capture pairs per measured batch")
+    parser.add_argument(
+        "--reps", type=int, default=5, help="interleaved repetitions (≥ 5 for a recorded run)"
+    )
+    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--scenarios", default="hot,100", help="comma-separated: hot, 100")
+    parser.add_argument("--calibration-debits", type=int, default=5_000)
+    args = parser.parse_args()
+
+    url = os.environ["DATABASE_URL"]
+    _setup_django()
+    from billing.audit import ledger_drifts
+
+    harness = Harness(args.threads, url)
+    context = _context(url)
+    print(f"BM3 on {context}: {args.pairs} pairs x {args.reps} reps, {args.threads} threads", flush=True)
+    report: dict[str, Any] = {
+        "id": "BM3",
+        **context,
+        "threads": args.threads,
+        "started": datetime.now(UTC).isoformat(),
+    }
+    try:
+        report["calibration"] = _calibrate(harness, url, args.calibration_debits)
+        report["scenarios"] = []
+        for name in args.scenarios.split(","):
+            wallets = _prepare(1 if name == "hot" else int(name))
+            report["scenarios"].append(_scenario(harness, name, wallets, args.pairs, args.reps))
+    finally:
+        harness.close()
+    drift = len(ledger_drifts())
+    report["drift"] = drift
+    for s in report["scenarios"]:
+        print(
+            f"BENCH BM3 scenario={s['scenario']} subject={s['subject']['tps']:.0f}tps "
+            f"reference={s['reference']['tps']:.0f}tps ratio={s['ratio']:.2f} "
+            f"subject_p50={s['subject']['p50_ms']:.1f}ms subject_p99={s['subject']['p99_ms']:.1f}ms "
+            f"reference_p50={s['reference']['p50_ms']:.1f}ms reference_p99={s['reference']['p99_ms']:.1f}ms "
+            f"errors={s['errors']} drift={drift} "
+            f"nproc={context['nproc']} pg={context['pg']} commit={context['commit']}"
+        )
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    path = out_dir / f"bm3-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"wrote {path.relative_to(ROOT)}")
+    ok = drift == 0 and all(s["errors"] == 0 for s in report["scenarios"])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
