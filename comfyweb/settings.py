@@ -340,6 +340,14 @@ CELERY_BEAT_SCHEDULE["payments-sweep-open-purchases"] = {
     "task": "payments.sweep_open_purchases",
     "schedule": 300.0,
 }
+CELERY_BEAT_SCHEDULE["payments-recover-undelivered-events"] = {
+    "task": "payments.recover_undelivered_events",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["payments-balance-watch-sweep"] = {
+    "task": "payments.balance_watch_sweep",
+    "schedule": 300.0,
+}
 
 # --- billing (the credit ledger, billing/) ---------------------------------------------------------------
 # Support grants above this amount wait for a second, different staff member (quality.md L8). $100.

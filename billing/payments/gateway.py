@@ -82,6 +82,8 @@ class PaymentGateway(Protocol):
 
     def charge_off_session(self, *, purchase: Purchase, customer_id: str) -> OffSessionCharge: ...
 
+    def list_undelivered_events(self, *, created_after: int, types: list[str]) -> list[dict[str, Any]]: ...
+
 
 def outcome_from_session(session: Any) -> CheckoutOutcome:
     """Read a Checkout Session object (a dict from a webhook payload, or a StripeObject)."""
@@ -183,6 +185,24 @@ class StripeGateway:
         )
         return str(portal.url)
 
+    def list_undelivered_events(self, *, created_after: int, types: list[str]) -> list[dict[str, Any]]:
+        """Events Stripe failed to deliver to us (List Events, `delivery_success=false`): the recovery
+        path for an outage of our webhook endpoint (quality.md S-09)."""
+        page = self._call(
+            "event list",
+            self._client.v1.events.list,
+            params={
+                "delivery_success": False,
+                "created": {"gte": created_after},
+                "types": types,
+                "limit": 100,
+            },
+        )
+        try:
+            return [event.to_dict() for event in page.auto_paging_iter()]
+        except stripe.StripeError as exc:
+            raise PaymentGatewayError(str(exc)) from exc
+
     def charge_off_session(self, *, purchase: Purchase, customer_id: str) -> OffSessionCharge:
         methods = self._call(
             "payment method list",
@@ -267,6 +287,9 @@ class SandboxGateway:
 
     def charge_off_session(self, *, purchase: Purchase, customer_id: str) -> OffSessionCharge:
         return OffSessionCharge(payment_intent_id=f"pi_sandbox_{purchase.public_id.hex}", status="succeeded")
+
+    def list_undelivered_events(self, *, created_after: int, types: list[str]) -> list[dict[str, Any]]:
+        return []  # the sandbox has no webhooks to miss
 
 
 def sandbox_token_read(token: str) -> str | None:

@@ -13,6 +13,8 @@ logger = logging.getLogger(__name__)
 
 # Checkout Sessions expire after 24 h; a day more covers a session paid just before it expired.
 SWEEP_WINDOW = timedelta(hours=48)
+# Stripe retries a failed delivery for up to 3 days; List Events reaches back 30.
+UNDELIVERED_WINDOW = timedelta(days=3)
 SWEEP_MIN_AGE = timedelta(minutes=2)  # give the webhook a head start
 
 
@@ -56,3 +58,46 @@ def sweep_open_purchases() -> int:
         except (PaymentGatewayError, FulfilmentRejectedError):
             logger.warning("Sweep could not settle purchase %s", purchase.public_id, exc_info=True)
     return fulfilled
+
+
+@shared_task(name="payments.recover_undelivered_events", ignore_result=True)  # type: ignore[untyped-decorator]
+def recover_undelivered_events() -> int:
+    """Apply events Stripe could not deliver (our endpoint was down or answered 5xx). They come from
+    Stripe's API with our secret key, so they need no signature; duplicates are ignored as usual."""
+    from django.conf import settings
+
+    from billing.payments.gateway import PaymentGatewayError, gateway_get
+    from billing.payments.services.webhooks import HANDLERS, webhook_event_process
+
+    if not settings.STRIPE_SECRET_KEY:
+        return 0
+    since = int((timezone.now() - UNDELIVERED_WINDOW).timestamp())
+    try:
+        events = gateway_get().list_undelivered_events(created_after=since, types=sorted(HANDLERS))
+    except PaymentGatewayError:
+        logger.warning("Could not list undelivered Stripe events", exc_info=True)
+        return 0
+    applied = 0
+    for event in events:
+        try:
+            applied += webhook_event_process(event=event) == "processed"
+        except Exception:  # noqa: BLE001 (recorded as failed by webhook_event_process; the next run retries)
+            logger.warning("Undelivered Stripe event %s failed again", event.get("id"))
+    return applied
+
+
+@shared_task(name="payments.balance_watch_sweep", ignore_result=True)  # type: ignore[untyped-decorator]
+def balance_watch_sweep() -> int:
+    """Run the auto top-up and low-balance checks for every user who turned one on: a safety net for
+    balance changes whose code path did not call `payments_after_balance_change`."""
+    from billing.payments.models import AutoTopUp, LowBalanceAlert
+    from billing.payments.services.balance_watch import balance_checks_run
+
+    user_ids = set(AutoTopUp.objects.filter(enabled=True).values_list("user_id", flat=True))
+    user_ids |= set(LowBalanceAlert.objects.filter(enabled=True).values_list("user_id", flat=True))
+    for user in get_user_model().objects.filter(pk__in=user_ids, is_active=True):
+        try:
+            balance_checks_run(user=user)
+        except Exception:
+            logger.warning("Balance checks failed for user %s", user.pk, exc_info=True)
+    return len(user_ids)

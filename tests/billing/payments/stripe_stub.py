@@ -34,6 +34,7 @@ class StripeStub:
     drop_next: set[str] = field(default_factory=set)  # paths whose next response is dropped after creating
     decline_payment_intents: bool = False
     payment_methods: list[str] = field(default_factory=lambda: ["pm_card_visa"])
+    undelivered: list[dict[str, Any]] = field(default_factory=list)  # served by GET /v1/events
     _idem: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,6 +109,8 @@ def _get(stub: StripeStub, path: str) -> tuple[int, dict[str, Any]]:
         session = stub.sessions.get(path.rsplit("/", 1)[1])
         if session is not None:
             return 200, session
+    if path == "/v1/events":
+        return 200, {"object": "list", "data": stub.undelivered, "has_more": False, "url": path}
     if path == "/v1/payment_methods":
         data = [{"id": pm, "object": "payment_method"} for pm in stub.payment_methods]
         return 200, {"object": "list", "data": data, "has_more": False, "url": path}
@@ -130,9 +133,10 @@ def start_stub() -> tuple[StripeStub, ThreadingHTTPServer]:
             self.wfile.write(raw)
 
         def do_GET(self) -> None:
-            path = urlsplit(self.path).path
+            parts = urlsplit(self.path)
+            path = parts.path
             with stub.lock:
-                stub.requests.append(Recorded("GET", path, None, {}))
+                stub.requests.append(Recorded("GET", path, None, dict(parse_qsl(parts.query))))
                 status, body = _get(stub, path)
             self._reply(status, body)
 
