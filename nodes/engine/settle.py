@@ -130,7 +130,13 @@ def usage_settle(
 ) -> UsageRecord:
     """Resolve the usage row's hold exactly once: capture on success, release otherwise."""
     with transaction.atomic():
-        usage = UsageRecord.objects.select_for_update().select_related("hold", "user").get(pk=usage_id)
+        # Lock only the usage row: a plain FOR UPDATE over the join would also lock the user row and
+        # deadlock against concurrent admissions (their FK checks take KEY SHARE on it at commit).
+        usage = (
+            UsageRecord.objects.select_for_update(of=("self",))
+            .select_related("hold", "user")
+            .get(pk=usage_id)
+        )
         if usage.status in TERMINAL_USAGE:
             return usage
         charged = 0

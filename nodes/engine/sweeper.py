@@ -34,7 +34,7 @@ def _poll_route(job: ProxyJob) -> tuple[Vendor, Route] | None:
     vendor = VENDORS.get(job.vendor)
     if vendor is None:
         return None
-    submit = next((r for r in vendor.routes if f"{r.method} {r.path}" == job.route), None)
+    submit = next((r for r in vendor.routes if r.label == job.route), None)
     route = vendor.route_named(submit.poll_route) if submit else None
     return (vendor, route) if route else None
 

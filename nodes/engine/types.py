@@ -15,6 +15,7 @@ BodyFormat = Literal["json", "multipart", "form", "none"]
 Outcome = Literal["pending", "success", "failure", "moderated"]
 
 MB = 1024 * 1024
+_SLOT = re.compile(r"\{(\w+)[=:][^}]*\}")
 
 # Typed path/query parameters: every value that reaches an upstream URL matches one of these.
 PARAM_TYPES: dict[str, re.Pattern[str]] = {
@@ -120,6 +121,11 @@ class Route:
     @property
     def free(self) -> bool:
         return self.price is None
+
+    @property
+    def label(self) -> str:
+        """`POST {model}/generate`: the template without its value lists (stored on usage rows)."""
+        return self.method + " " + _SLOT.sub(r"{\1}", self.path)
 
 
 KeyStyle = Literal["header", "kling_jwt"]

@@ -94,7 +94,7 @@ def _facts(ctx: Ctx) -> settle.CallFacts:
     request = ctx.request
     return settle.CallFacts(
         vendor=ctx.vendor.name,
-        route=f"{ctx.route.method} {ctx.route.path}",
+        route=ctx.route.label,
         model=ctx.route.model(ctx.call)[:120],
         comfy_job_id=header(request, "Comfy-Job-Id"),
         usage_source=header(request, "Comfy-Usage-Source"),
