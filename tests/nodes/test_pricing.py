@@ -1,0 +1,248 @@
+"""Prices as data: one pricing function, every multiplier, markup, versions, and refusing unpriced calls."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from comfyweb.errors import ApiError
+from nodes.engine.pricing import PriceTable, quote_compute, with_markup
+from nodes.engine.types import Body, Call, LineItem
+from nodes.vendors import VENDORS
+
+
+def _table(markup: int = 0) -> PriceTable:
+    prices = {
+        (vendor.name, key): micros
+        for vendor in VENDORS.values()
+        for key, (_u, micros, _s) in vendor.prices.items()
+    }
+    return PriceTable(1, markup, prices)
+
+
+def quote(
+    vendor: str,
+    path: str,
+    *,
+    json: Any = None,
+    fields: dict[str, Any] | None = None,
+    files: tuple[str, ...] = (),
+    markup: int = 0,
+    query: dict[str, str] | None = None,
+) -> int:
+    """Price a request as the engine does: match the route, run its price function, apply the table."""
+    from django.test import RequestFactory
+
+    from nodes.engine import routing
+
+    request = RequestFactory().post(f"/proxy/{vendor}/{path}")
+    found = routing.match(request, f"{vendor}/{path}", VENDORS)
+    if json is not None:
+        body = Body(format="json", raw=b"", json=json)
+    else:
+        body = Body(
+            format="multipart", raw=b"", fields={k: (str(v),) for k, v in (fields or {}).items()}, files=files
+        )
+    assert found.route.price is not None
+    items = found.route.price(Call(found.params, query or {}, body))
+    return quote_compute(vendor=vendor, items=items, table=_table(markup)).total_micros
+
+
+@pytest.mark.parametrize(("n", "expected"), [(1, 20_000), (2, 40_000), (8, 160_000), (10, 200_000)])
+def test_it_bills_n_images_n_times(n: int, expected: int) -> None:
+    assert quote("openai", "images/generations", json={"model": "dall-e-2", "n": n}) == expected
+
+
+@given(st.integers(min_value=1, max_value=10), st.sampled_from(["256x256", "512x512", "1024x1024"]))
+@hsettings(max_examples=60, deadline=None)
+def test_it_prices_dalle2_as_the_table_oracle(n: int, size: str) -> None:
+    oracle = {"256x256": 16_000, "512x512": 18_000, "1024x1024": 20_000}[size] * n
+    assert quote("openai", "images/generations", json={"model": "dall-e-2", "n": n, "size": size}) == oracle
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"model": "dall-e-3", "quality": "standard", "size": "1024x1024"}, 40_000),
+        ({"model": "dall-e-3", "quality": "standard", "size": "1792x1024"}, 80_000),
+        ({"model": "dall-e-3", "quality": "hd", "size": "1024x1024"}, 80_000),
+        ({"model": "dall-e-3", "quality": "hd", "size": "1024x1792"}, 120_000),
+        ({"model": "gpt-image-1", "quality": "low", "size": "1024x1024"}, 31_000),
+        ({"model": "gpt-image-1", "quality": "medium", "size": "1536x1024", "n": 3}, 209_000),
+        ({"model": "gpt-image-1", "quality": "auto", "size": "auto"}, 270_000),  # the maximum tier
+        ({"model": "gpt-image-1.5", "quality": "high", "size": "1024x1024", "n": 8}, 1_356_000),
+    ],
+)
+def test_it_prices_openai_quality_and_size(body: dict[str, Any], expected: int) -> None:
+    assert quote("openai", "images/generations", json={"prompt": "x", **body}) == expected
+
+
+def test_it_adds_an_allowance_per_edited_input_image() -> None:
+    fields = {"model": "gpt-image-1", "quality": "low", "size": "1024x1024", "n": 2}
+    assert quote("openai", "images/edits", fields=fields, files=("image[]", "image[]", "image[]")) == (
+        2 * 11_000 + 20_000 + 3 * 30_000
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"model_name": "kling-v1-6", "mode": "std", "duration": "5"}, 280_000),
+        ({"model_name": "kling-v1-6", "mode": "pro", "duration": "5"}, 490_000),
+        ({"model_name": "kling-v1-6", "mode": "pro", "duration": "10"}, 980_000),
+        ({"model_name": "kling-v2-master", "duration": 10}, 2_800_000),
+        ({}, 140_000),  # the API's defaults: kling-v1, std, 5 s
+    ],
+)
+def test_it_prices_kling_by_model_mode_and_duration(body: dict[str, Any], expected: int) -> None:
+    assert quote("kling", "v1/videos/text2video", json={"prompt": "x", **body}) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"model": "ray-2", "resolution": "540p", "duration": "5s"}, 500_000),
+        ({"model": "ray-2", "resolution": "1080p", "duration": "9s"}, 2_862_000),
+        ({"model": "ray-flash-2", "resolution": "720p", "duration": "5s"}, 240_000),
+        ({"model": "ray-2"}, 11_466_000),  # unspecified: the most it can cost (4k, 9 s)
+    ],
+)
+def test_it_prices_luma_by_resolution_and_duration(body: dict[str, Any], expected: int) -> None:
+    assert quote("luma", "generations", json={"prompt": "x", **body}) == expected
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expected"),
+    [
+        ({"durationSeconds": 8, "generateAudio": True}, 3_200_000),
+        ({"durationSeconds": 8, "generateAudio": False}, 1_600_000),
+        ({"durationSeconds": 4, "sampleCount": 4}, 6_400_000),
+        ({}, 3_200_000),  # audio defaults on
+    ],
+)
+def test_it_prices_veo_by_duration_samples_and_audio(parameters: dict[str, Any], expected: int) -> None:
+    body = {"instances": [{"prompt": "x"}], "parameters": parameters}
+    assert quote("veo", "veo-3.0-generate-001/generate", json=body) == expected
+
+
+@pytest.mark.parametrize(
+    ("fields", "files", "expected"),
+    [
+        ({"rendering_speed": "TURBO"}, (), 30_000),
+        ({"rendering_speed": "QUALITY", "num_images": 4}, (), 360_000),
+        ({"rendering_speed": "DEFAULT"}, ("character_reference_images",), 150_000),
+    ],
+)
+def test_it_prices_ideogram_v3_by_speed_count_and_character(
+    fields: dict[str, Any], files: tuple[str, ...], expected: int
+) -> None:
+    assert (
+        quote("ideogram", "ideogram-v3/generate", fields={"prompt": "x", **fields}, files=files) == expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"quality": "720p", "duration": 5}, 600_000),
+        ({"quality": "720p", "duration": 8}, 1_200_000),
+        ({"quality": "540p", "duration": 5, "motion_mode": "fast"}, 900_000),
+    ],
+)
+def test_it_prices_pixverse_by_quality_duration_and_mode(body: dict[str, Any], expected: int) -> None:
+    assert quote("pixverse", "video/text/generate", json={"prompt": "x", **body}) == expected
+
+
+def test_it_refuses_combinations_without_a_price() -> None:
+    with pytest.raises(ApiError) as error:
+        quote("pixverse", "video/text/generate", json={"quality": "1080p", "duration": 8})
+    assert (error.value.status, error.value.error_type) == (422, "price_unavailable")
+
+
+def test_it_prices_minimax_and_bfl_megapixels() -> None:
+    hailuo = {"model": "MiniMax-Hailuo-02", "resolution": "1080P", "duration": 6}
+    assert quote("minimax", "video_generation", json=hailuo) == 490_000
+    flux2 = {"prompt": "x", "width": 2048, "height": 2048, "input_image": "aGk="}
+    assert quote("bfl", "flux-2-pro/generate", json=flux2) == (5 + 5) * 30_000
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"), [(0, 20_000), (2_500, 25_000), (10_000, 40_000), (1, 20_002)]
+)
+def test_it_applies_the_markup_rounding_up(markup: int, expected: int) -> None:
+    assert quote("openai", "images/generations", json={"model": "dall-e-2"}, markup=markup) == expected
+    assert with_markup(1, 1) == 2  # never sells below list + markup
+
+
+def test_it_refuses_an_empty_or_zero_quote() -> None:
+    with pytest.raises(ApiError) as error:
+        quote_compute(vendor="openai", items=[], table=_table())
+    assert error.value.status == 422
+    with pytest.raises(ApiError):
+        quote_compute(vendor="openai", items=[LineItem("dall-e-2/1024x1024", 0)], table=_table())
+
+
+def test_it_declares_a_price_for_every_key_the_routes_use() -> None:
+    for vendor in VENDORS.values():
+        for key, (_unit, micros, source) in vendor.prices.items():
+            assert micros > 0, key
+            assert source, key
+
+
+@pytest.mark.django_db
+def test_it_stores_the_price_version_in_effect_at_admission(proxy_comfy: Any, owner: Any) -> None:
+    from nodes.models import Price, PriceVersion, UsageRecord
+    from nodes.services import price_version_copy
+
+    first = PriceVersion.objects.get()
+    later = price_version_copy(source=first, label="Later", effective_from=timezone.now() + timedelta(days=1))
+    Price.objects.filter(version=later, vendor="openai", key="dall-e-2/1024x1024").update(unit_micros=99_000)
+    body = {"prompt": "x", "model": "dall-e-2"}
+    assert proxy_comfy.post_json("/proxy/openai/images/generations", body).status_code == 200
+    PriceVersion.objects.filter(pk=later.pk).update(effective_from=timezone.now())
+    assert proxy_comfy.post_json("/proxy/openai/images/generations", body).status_code == 200
+    rows = list(
+        UsageRecord.objects.order_by("id").values_list("price_version_id", "quoted_micros", "charged_micros")
+    )
+    assert rows == [(first.pk, 20_000, 20_000), (later.pk, 99_000, 99_000)]
+
+
+@pytest.mark.django_db
+def test_it_refuses_zero_prices_unless_flagged_free(proxy_prices: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    from nodes.models import Price
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Price.objects.create(
+            version=proxy_prices, vendor="x", key="y", unit="image", unit_micros=0, source="s"
+        )
+    Price.objects.create(
+        version=proxy_prices, vendor="x", key="z", unit="call", unit_micros=0, free=True, source="s"
+    )
+
+
+@pytest.mark.django_db
+def test_it_seeds_prices_once(proxy_prices: Any) -> None:
+    from nodes.models import PriceVersion
+
+    call_command("seed_prices", stdout=None)
+    assert PriceVersion.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_system_check_fails_for_a_route_without_a_price(proxy_prices: Any) -> None:
+    from nodes.models import Price
+
+    call_command("check")
+    Price.objects.filter(vendor="kling", key="image/kling-v1").delete()
+    with pytest.raises(SystemCheckError, match="kling:image/kling-v1"):
+        call_command("check")
