@@ -97,4 +97,5 @@ def test_every_route_ttl_covers_the_client_poll_window() -> None:
                     route.label
                 )
             if route.kind == "submit":
-                assert route.poll_route and vendor.route_named(route.poll_route), route.label
+                assert route.poll_route, route.label
+                assert vendor.route_named(route.poll_route), route.label
