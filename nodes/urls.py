@@ -1,8 +1,7 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from nodes import storage
+from nodes import pages, storage
 from nodes.engine import views as proxy_views
-from nodes import pages
 
 urlpatterns: list[URLPattern | URLResolver] = []
 

@@ -246,3 +246,46 @@ def test_the_system_check_fails_for_a_route_without_a_price(proxy_prices: Any) -
     Price.objects.filter(vendor="kling", key="image/kling-v1").delete()
     with pytest.raises(SystemCheckError, match="kling:image/kling-v1"):
         call_command("check")
+
+
+@pytest.mark.django_db
+def test_staff_can_edit_prices_and_the_markup_in_the_admin(proxy_prices: Any) -> None:
+    from django.test import Client
+
+    from nodes.models import Price, PricingSettings
+    from tests.conftest import make_user
+
+    admin_user = make_user("root@example.com", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin_user)
+    price = Price.objects.get(vendor="openai", key="dall-e-2/1024x1024")
+    assert client.get(f"/admin/nodes/price/{price.pk}/change/").status_code == 200
+    assert client.get(f"/admin/nodes/priceversion/{proxy_prices.pk}/change/").status_code == 200
+    assert client.get("/admin/nodes/pricingsettings/").status_code == 200
+    assert client.get("/admin/nodes/usagerecord/").status_code == 200
+    reply = client.post(
+        f"/admin/nodes/price/{price.pk}/change/",
+        {
+            "version": proxy_prices.pk,
+            "vendor": "openai",
+            "key": price.key,
+            "unit": "image",
+            "unit_micros": 0,
+            "source": "x",
+        },
+    )
+    assert reply.status_code == 200  # refused: a zero price must be flagged free
+    price.refresh_from_db()
+    assert price.unit_micros == 20_000
+    reply = client.post("/admin/nodes/pricingsettings/1/change/", {"markup_bps": 1500})
+    assert reply.status_code == 302
+    assert PricingSettings.objects.get(pk=1).markup_bps == 1500
+
+
+@pytest.mark.django_db
+def test_outsiders_cannot_reach_the_price_admin(outsider: Any) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(outsider)
+    assert client.get("/admin/nodes/price/").status_code == 302
