@@ -9,6 +9,7 @@ page that drives the same fulfilment code. It refuses to exist under production 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -85,22 +86,43 @@ class PaymentGateway(Protocol):
     def list_undelivered_events(self, *, created_after: int, types: list[str]) -> list[dict[str, Any]]: ...
 
 
-def outcome_from_session(session: Any) -> CheckoutOutcome:
-    """Read a Checkout Session object (a dict from a webhook payload, or a StripeObject)."""
+class MalformedObjectError(ValueError):
+    """A (validly signed or retrieved) Stripe object lacks a field we need, or has the wrong type."""
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= 255 else None
+
+
+def _uuid_text(value: object) -> str | None:
+    """Our purchase id from metadata, only if it is a well-formed UUID (else it cannot be ours)."""
+    text = _text(value)
+    try:
+        return str(uuid.UUID(text)) if text else None
+    except ValueError:
+        return None
+
+
+def outcome_from_session(session: dict[str, Any]) -> CheckoutOutcome:
+    """Read a Checkout Session (a dict from a webhook payload or a retrieve), checking every type."""
+    session_id = _text(session.get("id"))
+    if session_id is None:
+        raise MalformedObjectError("The Checkout Session has no id.")
     payment_intent = session.get("payment_intent")
     if isinstance(payment_intent, dict):
         payment_intent = payment_intent.get("id")
-    metadata = session.get("metadata") or {}
+    metadata = session.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     amount_total = session.get("amount_total")
     return CheckoutOutcome(
-        session_id=str(session["id"]),
-        status=str(session.get("status") or ""),
-        payment_status=str(session.get("payment_status") or ""),
-        amount_total_cents=amount_total if isinstance(amount_total, int) else None,
-        currency=str(session.get("currency") or "").lower(),
-        payment_intent_id=str(payment_intent) if payment_intent else None,
-        purchase_public_id=str(metadata.get("purchase_id")) if metadata.get("purchase_id") else None,
-        livemode=bool(session.get("livemode")),
+        session_id=session_id,
+        status=_text(session.get("status")) or "",
+        payment_status=_text(session.get("payment_status")) or "",
+        amount_total_cents=amount_total if type(amount_total) is int else None,
+        currency=(_text(session.get("currency")) or "").lower(),
+        payment_intent_id=_text(payment_intent),
+        purchase_public_id=_uuid_text(metadata.get("purchase_id")),
+        livemode=session.get("livemode") is True,
     )
 
 

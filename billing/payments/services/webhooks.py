@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.payments.gateway import outcome_from_session
+from billing.payments.gateway import MalformedObjectError, _uuid_text, outcome_from_session
 from billing.payments.models import PurchaseStatus, StripeEvent, StripeEventStatus
 from billing.payments.services.adjustments import charge_dispute_record, charge_refund_record
 from billing.payments.services.balance_watch import auto_topup_payment_failed
@@ -30,6 +30,9 @@ from comfyweb.errors import ApiError
 from comfyweb.jsonio import load_json_object
 
 logger = logging.getLogger(__name__)
+
+
+MAX_CENTS = 10**12  # far above any real charge; keeps converted micros inside a bigint
 
 
 def _bad_signature(message: str) -> ApiError:
@@ -57,6 +60,9 @@ def webhook_event_verify(*, payload: bytes, signature: str | None) -> dict[str, 
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
         # Validly signed, but stripe-python cannot build an event from it (not JSON, not an object).
         raise ApiError(400, "invalid_event", "The webhook body is not a Stripe event.") from exc
+    if b"\\u0000" in payload:
+        # PostgreSQL's jsonb cannot store NUL; no real Stripe event carries one.
+        raise ApiError(400, "invalid_event", "The webhook body contains a NUL character.")
     event = load_json_object(payload)
     data = event.get("data")
     if (
@@ -64,6 +70,7 @@ def webhook_event_verify(*, payload: bytes, signature: str | None) -> dict[str, 
         or not event["id"]
         or len(event["id"]) > 255
         or not isinstance(event.get("type"), str)
+        or not 0 < len(event["type"]) <= 100
         or not isinstance(data, dict)
         or not isinstance(data.get("object"), dict)
     ):
@@ -75,14 +82,19 @@ def _str(obj: dict[str, Any], field: str) -> str:
     value = obj.get(field)
     if isinstance(value, dict):
         value = value.get("id")
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or len(value) > 255:
         raise FulfilmentRejectedError(f"The event's object has no usable {field!r}.")
     return value
 
 
 def _on_session_paid(obj: dict[str, Any]) -> None:
-    if obj.get("payment_status") == "paid":
-        checkout_fulfil(outcome=outcome_from_session(obj))
+    if obj.get("payment_status") != "paid":
+        return
+    try:
+        outcome = outcome_from_session(obj)
+    except MalformedObjectError as exc:
+        raise FulfilmentRejectedError(str(exc)) from exc
+    checkout_fulfil(outcome=outcome)
 
 
 def _on_session_failed(obj: dict[str, Any]) -> None:
@@ -97,7 +109,7 @@ def _on_session_expired(obj: dict[str, Any]) -> None:
 
 def _on_charge_refunded(obj: dict[str, Any]) -> None:
     refunded = obj.get("amount_refunded")
-    if isinstance(refunded, bool) or not isinstance(refunded, int) or refunded < 0:
+    if type(refunded) is not int or not 0 <= refunded <= MAX_CENTS:
         raise FulfilmentRejectedError("charge.refunded without a usable amount_refunded.")
     charge_refund_record(
         payment_intent_id=_str(obj, "payment_intent"),
@@ -127,9 +139,9 @@ def _on_dispute_closed(obj: dict[str, Any]) -> None:
 def _auto_topup_purchase_id(obj: dict[str, Any]) -> str | None:
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     assert isinstance(metadata, dict)
-    if metadata.get("kind") != "auto_topup" or not isinstance(metadata.get("purchase_id"), str):
+    if metadata.get("kind") != "auto_topup":
         return None  # Checkout payments are fulfilled from their session events
-    return str(metadata["purchase_id"])
+    return _uuid_text(metadata.get("purchase_id"))
 
 
 def _on_intent_succeeded(obj: dict[str, Any]) -> None:
