@@ -348,6 +348,7 @@ CELERY_BEAT_SCHEDULE["payments-balance-watch-sweep"] = {
     "task": "payments.balance_watch_sweep",
     "schedule": 300.0,
 }
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {"task": "payments.reconcile", "schedule": 86400.0}
 
 # --- billing (the credit ledger, billing/) ---------------------------------------------------------------
 # Support grants above this amount wait for a second, different staff member (quality.md L8). $100.

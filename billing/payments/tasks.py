@@ -101,3 +101,14 @@ def balance_watch_sweep() -> int:
         except Exception:
             logger.warning("Balance checks failed for user %s", user.pk, exc_info=True)
     return len(user_ids)
+
+
+@shared_task(name="payments.reconcile", ignore_result=True)  # type: ignore[untyped-decorator]
+def reconcile() -> int:
+    """Daily: payments vs ledger over the last 3 days; any difference is an ALERT for a human."""
+    from billing.payments.reconcile import payments_reconcile
+
+    report = payments_reconcile(since=timezone.now() - timedelta(days=3))
+    for problem in report.problems:
+        logger.error("ALERT payments reconciliation: %s", problem)
+    return report.diff

@@ -14,7 +14,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import LedgerAccount
+from billing.models import AccountStatus, LedgerAccount
 from billing.money import cents_to_micros
 from billing.payments.models import ChargeState, DisputeStatus, Purchase, PurchaseStatus
 
@@ -107,6 +107,8 @@ def _freeze_or_unfreeze(*, state: ChargeState, wallet: LedgerAccount, user_id: i
     from billing.services import wallet_freeze, wallet_unfreeze
 
     if state.dispute_status == DisputeStatus.OPEN and not state.wallet_frozen:
+        if wallet.status == AccountStatus.CLOSED:
+            return  # nothing can be reserved on a closed wallet anyway
         wallet_freeze(
             wallet=wallet,
             reason=f"Stripe dispute {state.dispute_id} is open",
@@ -124,7 +126,7 @@ def _freeze_or_unfreeze(*, state: ChargeState, wallet: LedgerAccount, user_id: i
             .exclude(pk=state.pk)
             .exists()
         )
-        if not others_open:
+        if not others_open and wallet.status != AccountStatus.CLOSED:
             wallet_unfreeze(
                 wallet=wallet,
                 reason=f"Stripe dispute {state.dispute_id} closed ({state.dispute_status})",

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.errors import WalletClosed
 from billing.money import MICROS_PER_CENT, cents_to_micros, format_credits, format_usd, micros_to_cents_floor
 from billing.payments.gateway import (
     CheckoutOutcome,
@@ -161,13 +162,19 @@ def purchase_credit(*, purchase: Purchase, payment_intent_id: str | None, key: s
     now = timezone.now()
     purchase.payment_intent_id = payment_intent_id or purchase.payment_intent_id
     wallet = wallet_get_for_user(user=purchase.user)
-    credits_purchase(
-        wallet=wallet,
-        amount_micros=purchase.amount_micros,
-        payment_reference=purchase.payment_reference,
-        source="sandbox" if purchase.gateway == Gateway.SANDBOX else "stripe",
-        key=key,
-    )
+    try:
+        credits_purchase(
+            wallet=wallet,
+            amount_micros=purchase.amount_micros,
+            payment_reference=purchase.payment_reference,
+            source="sandbox" if purchase.gateway == Gateway.SANDBOX else "stripe",
+            key=key,
+        )
+    except WalletClosed as exc:
+        # Retrying cannot help (a closed wallet never reopens): alert a human to refund the payment.
+        raise FulfilmentRejectedError(
+            f"Purchase {purchase.public_id} was paid but the wallet is closed: refund it in Stripe."
+        ) from exc
     purchase.status = PurchaseStatus.PAID
     purchase.paid_at = now
     purchase.updated_at = now

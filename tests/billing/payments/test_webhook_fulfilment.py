@@ -184,3 +184,50 @@ def test_it_ignores_malformed_objects_in_signed_events_without_a_500(client: Any
     ]
     assert [deliver(client, e).status_code for e in bad] == [200] * len(bad)
     assert available(owner) == 0
+
+
+def test_it_alerts_instead_of_retrying_forever_when_the_wallet_is_closed(
+    client: Any, owner: Any, caplog: Any
+) -> None:
+    from billing.selectors import wallet_get_for_user
+    from billing.services import wallet_close
+
+    purchase = make_purchase(owner)
+    wallet_close(wallet=wallet_get_for_user(user=owner), reason="deleted", key="close-1")
+    with caplog.at_level(logging.ERROR):
+        response = deliver(client, event("checkout.session.completed", session_obj(purchase)))
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().status == StripeEventStatus.IGNORED
+    assert "refund it in Stripe" in caplog.text
+    purchase.refresh_from_db()
+    assert purchase.status == PurchaseStatus.PENDING
+
+
+def test_it_fulfils_a_processing_auto_top_up_from_payment_intent_succeeded(client: Any, owner: Any) -> None:
+    from billing.payments.models import Purchase, PurchaseKind
+
+    purchase = Purchase.objects.create(
+        user=owner,
+        kind=PurchaseKind.AUTO_TOPUP,
+        gateway="stripe",
+        amount_micros=25_000_000,
+        payment_intent_id="pi_auto",
+    )
+    intent = {
+        "id": "pi_auto",
+        "object": "payment_intent",
+        "amount_received": 2500,
+        "metadata": {"purchase_id": str(purchase.public_id), "kind": "auto_topup"},
+    }
+    for _ in range(2):
+        assert deliver(client, event("payment_intent.succeeded", intent)).status_code == 200
+    assert available(owner) == 25_000_000
+    # A checkout's own PaymentIntent events are left to the session events.
+    checkout = make_purchase(owner)
+    other = {
+        "id": "pi_checkout",
+        "amount_received": 1000,
+        "metadata": {"purchase_id": str(checkout.public_id)},
+    }
+    deliver(client, event("payment_intent.succeeded", other))
+    assert available(owner) == 25_000_000
