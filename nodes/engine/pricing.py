@@ -34,6 +34,7 @@ class Quote:
     list_micros: int
     total_micros: int
     items: tuple[LineItem, ...]
+    markup_bps: int = 0
 
 
 _cache: dict[str, tuple[float, PriceTable]] = {}
@@ -97,7 +98,9 @@ def quote_compute(*, vendor: str, items: list[LineItem], table: PriceTable) -> Q
     listed = list_micros(vendor=vendor, items=items, table=table)
     if listed <= 0:
         raise price_unavailable("the price came to zero")
-    return Quote(table.version_id, listed, with_markup(listed, table.markup_bps), tuple(items))
+    return Quote(
+        table.version_id, listed, with_markup(listed, table.markup_bps), tuple(items), table.markup_bps
+    )
 
 
 def charge_for_vendor_cost(
@@ -115,6 +118,15 @@ def charge_for_vendor_cost(
 
 
 def price_table_for_version(*, version_id: int, markup_bps: int) -> PriceTable:
-    """The table a usage row was quoted with (vendor costs reported later are priced by it)."""
-    rows = Price.objects.filter(version_id=version_id).values_list("vendor", "key", "unit_micros")
-    return PriceTable(version_id, markup_bps, {(vendor, key): micros for vendor, key, micros in rows})
+    """The table a call was quoted with (vendor costs reported later are priced by it); cached briefly."""
+    ttl = float(settings.PROXY_PRICE_CACHE_SECONDS)
+    cache_key = f"version:{version_id}"
+    with _lock:
+        cached = _cache.get(cache_key)
+    if ttl <= 0 or cached is None or time.monotonic() - cached[0] >= ttl:
+        rows = Price.objects.filter(version_id=version_id).values_list("vendor", "key", "unit_micros")
+        cached = (time.monotonic(), PriceTable(version_id, 0, {(v, k): m for v, k, m in rows}))
+        if ttl > 0:
+            with _lock:
+                _cache[cache_key] = cached
+    return PriceTable(version_id, markup_bps, cached[1].unit_micros)

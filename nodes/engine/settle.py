@@ -115,6 +115,19 @@ def _event(usage: UsageRecord, api_name: str) -> None:
     )
 
 
+SETTLED_FIELDS = [
+    "status",
+    "charged_micros",
+    "vendor_cost_micros",
+    "upstream_status",
+    "message",
+    "upstream_may_bill",
+    "completed_at",
+    "upstream_ms",
+    "total_ms",
+]
+
+
 def usage_settle(
     *,
     usage_id: int,
@@ -139,6 +152,7 @@ def usage_settle(
         )
         if usage.status in TERMINAL_USAGE:
             return usage
+        had_job = usage.status == UsageStatus.SUBMITTED
         charged = 0
         try:
             if status == UsageStatus.SUCCEEDED:
@@ -160,10 +174,11 @@ def usage_settle(
         usage.completed_at = timezone.now()
         usage.upstream_ms = upstream_ms if upstream_ms is not None else usage.upstream_ms
         usage.total_ms = total_ms if total_ms is not None else usage.total_ms
-        usage.save()
-        ProxyJob.objects.filter(usage_id=usage.pk, state=JobState.OPEN).update(
-            state=JobState.SETTLED, settled_at=usage.completed_at
-        )
+        usage.save(update_fields=SETTLED_FIELDS)
+        if had_job:
+            ProxyJob.objects.filter(usage_id=usage.pk, state=JobState.OPEN).update(
+                state=JobState.SETTLED, settled_at=usage.completed_at
+            )
         # In the settling transaction itself: the event exists exactly when the charge does.
         _event(usage, api_name or usage.vendor)
     return usage
@@ -238,10 +253,22 @@ def job_observe(*, job_id: int, vendor_status: str, result_ref: str = "") -> Non
     ProxyJob.objects.filter(pk=job_id).update(**updates)
 
 
-def charge_for(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, int | None]:
-    """(charge, vendor list cost) for a success, priced by the table the usage row was quoted with."""
-    table = price_table_for_version(version_id=usage.price_version_id, markup_bps=usage.markup_bps)
-    return charge_for_vendor_cost(vendor=vendor, cost=cost, table=table, quote=usage.quoted_micros)
+def charge_for(
+    vendor: str, cost: Any, *, version_id: int, markup_bps: int, quoted_micros: int
+) -> tuple[int, int | None]:
+    """(charge, vendor list cost) for a success, priced by the table the call was quoted with."""
+    table = price_table_for_version(version_id=version_id, markup_bps=markup_bps)
+    return charge_for_vendor_cost(vendor=vendor, cost=cost, table=table, quote=quoted_micros)
+
+
+def usage_charge_for(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, int | None]:
+    return charge_for(
+        vendor,
+        cost,
+        version_id=usage.price_version_id,
+        markup_bps=usage.markup_bps,
+        quoted_micros=usage.quoted_micros,
+    )
 
 
 def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> UsageRecord | None:
@@ -251,7 +278,7 @@ def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> UsageRecord
     usage = UsageRecord.objects.get(pk=job.usage_id)
     charge = usage.quoted_micros
     if usage.vendor_cost_micros is not None:
-        charge = min(charge, charge_for(job.vendor, usage, usage.vendor_cost_micros)[0])
+        charge = min(charge, usage_charge_for(job.vendor, usage, usage.vendor_cost_micros)[0])
     return usage_settle(
         usage_id=usage.pk,
         status=outcome_status(outcome),

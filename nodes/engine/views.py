@@ -6,7 +6,9 @@ forward (no transaction, no DB connection held) → settle exactly once → the 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ import httpx
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core import signing
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -33,6 +35,7 @@ from nodes.models import ProxyJob, UsageRecord, UsageStatus
 from nodes.vendors import VENDORS
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 POLL_SALT = "nodes.proxy.poll"
 POLL_TOKEN_MAX_AGE = 48 * 3600
 
@@ -72,6 +75,18 @@ class Ctx:
 async def db(fn: Callable[[], T]) -> T:
     """Run ORM work on the request's thread (thread-sensitive), as one unit."""
     return await sync_to_async(fn)()
+
+
+async def db_after_upstream(fn: Callable[[], T]) -> T | None:
+    """Bookkeeping after the vendor answered. If the database stays unreachable, the vendor's reply is
+    still returned (comfy-contract §3.2): the hold is then released by expiry and the cost absorbed."""
+    for attempt in range(3):
+        try:
+            return await db(fn)
+        except DatabaseError:
+            logger.exception("Settling a /proxy call failed (attempt %d)", attempt + 1)
+            await asyncio.sleep(0.2 * (attempt + 1))
+    return None
 
 
 def _release_db_connection() -> None:
@@ -210,7 +225,17 @@ async def _metered(ctx: Ctx) -> HttpResponse:
     assert ctx.route.price is not None
     items = ctx.route.price(ctx.call)  # 400 / 422 here: nothing reserved, nothing forwarded
     upstream = forward.upstream_for(ctx.vendor)  # 503 for a live vendor without a key
-    quote, admission = await db(lambda: _admit(ctx, items))
+    try:
+        quote, admission = await db(lambda: _admit(ctx, items))
+    except DatabaseError as exc:
+        # Our own outage before anything was sent: retryable, nothing started, nothing charged.
+        logger.exception("Admission failed on the database")
+        raise ApiError(
+            503,
+            "upstream_unavailable",
+            "The platform is busy; nothing was charged. Try again.",
+            headers={"Retry-After": "2"},
+        ) from exc
     ctx.timing.stage("reserve")
     usage_id = admission.usage_id
     api_name = ctx.vendor.title
@@ -289,8 +314,13 @@ async def _sync_settle(
     cost = ctx.route.cost(data, ctx.call) if outcome == "success" else None
 
     def run() -> UsageRecord:
-        usage = UsageRecord.objects.get(pk=usage_id)
-        charge, vendor_cost = settle.charge_for(ctx.vendor.name, usage, cost)
+        charge, vendor_cost = settle.charge_for(
+            ctx.vendor.name,
+            cost,
+            version_id=quote.version_id,
+            markup_bps=quote.markup_bps,
+            quoted_micros=quote.total_micros,
+        )
         return settle.usage_settle(
             usage_id=usage_id,
             status=settle.outcome_status(outcome),
@@ -303,10 +333,11 @@ async def _sync_settle(
             api_name=api_name,
         )
 
-    usage = await db(run)
+    usage = await db_after_upstream(run)
     ctx.timing.stage("settle")
     reply = replies.passthrough(response)
-    reply["X-Comfy-Credits-Used"] = replies.credits_header(usage.charged_micros)
+    if usage is not None:
+        reply["X-Comfy-Credits-Used"] = replies.credits_header(usage.charged_micros)
     return reply
 
 
@@ -338,8 +369,13 @@ async def _submitted(
     rewrite = ctx.vendor.name == "bfl"
 
     def run() -> ProxyJob:
-        usage = UsageRecord.objects.get(pk=admission.usage_id)
-        _charge_micros, vendor_cost = settle.charge_for(ctx.vendor.name, usage, cost)
+        _charge, vendor_cost = settle.charge_for(
+            ctx.vendor.name,
+            cost,
+            version_id=quote.version_id,
+            markup_bps=quote.markup_bps,
+            quoted_micros=quote.total_micros,
+        )
         return settle.job_open(
             admission=admission,
             facts=facts,
@@ -352,8 +388,13 @@ async def _submitted(
             with_token=rewrite,
         )
 
-    job = await db(run)
+    job = await db_after_upstream(run)
     ctx.timing.stage("settle")
+    if job is None:
+        if rewrite:
+            # BFL's own polling_url needs our vendor key: never hand it out.
+            raise ApiError(503, "upstream_unavailable", "The platform is busy. Try again.")
+        return replies.passthrough(response)
     if rewrite and isinstance(data, dict):
         # BFL's polling_url needs our vendor key: hand out our own signed capability URL (§5.3).
         data["polling_url"] = poll_url(job)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,8 +20,13 @@ QUOTE = 20_000  # dall-e-2 1024x1024
 
 
 def _call(key: str) -> int:
+    """One ComfyUI call; a 503 (our database busy: nothing started, nothing charged) is retried."""
     try:
-        reply = ComfyClient(Client(), key).post_json(GENERATIONS, {"prompt": "race", "model": "dall-e-2"})
+        for _ in range(10):
+            reply = ComfyClient(Client(), key).post_json(GENERATIONS, {"prompt": "race", "model": "dall-e-2"})
+            if reply.status_code != 503:
+                break
+            time.sleep(0.5)
         return int(reply.status_code)
     finally:
         connection.close()
@@ -38,8 +44,8 @@ def test_it_forwards_exactly_what_the_wallet_covers(
     settings.PROXY_CALLS_PER_MINUTE_PER_KEY = 10_000
     proxy_stub.handler = lambda _request: httpx.Response(200, json={"data": [{"url": "https://cdn/x.png"}]})
     fund_user(owner, 50 * QUOTE)
-    # 16 threads keep 200 calls contending while leaving the shared PostgreSQL's connection slots free.
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    # 12 threads keep 200 calls contending while leaving the shared PostgreSQL's connection slots free.
+    with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(_call, [proxy_key] * 200))
     assert statuses.count(200) == 50
     assert statuses.count(402) == 150

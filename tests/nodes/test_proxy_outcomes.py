@@ -195,3 +195,58 @@ def test_it_releases_a_submit_without_a_job_id(
     assert reply.status_code == 200
     assert reply.json()["code"] == 1201  # the client shows its own "Kling initial request failed"
     _assert_free(owner, before, UsageStatus.FAILED)
+
+
+@pytest.mark.django_db
+def test_it_answers_503_when_admission_cannot_reach_the_database(
+    proxy_comfy: ComfyClient, proxy_upstream: Any, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from nodes.engine import settle
+
+    def down(**kwargs: Any) -> Any:
+        raise OperationalError("pool timeout")
+
+    monkeypatch.setattr(settle, "usage_admit", down)
+    before = available_micros(owner)
+    reply = proxy_comfy.post_json("/proxy/openai/images/generations", {"prompt": "x"})
+    assert reply.status_code == 503
+    assert reply.json()["error"]["type"] == "upstream_unavailable"
+    assert proxy_upstream.calls == []
+    assert available_micros(owner) == before
+
+
+@pytest.mark.django_db
+def test_it_returns_the_vendors_result_when_settling_fails(
+    proxy_comfy: ComfyClient, proxy_upstream: Any, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from django.db import OperationalError
+    from django.utils import timezone
+
+    from billing.services import holds_expire
+    from nodes.engine import settle, views
+    from nodes.tasks import sweep_jobs
+
+    def down(**kwargs: Any) -> Any:
+        raise OperationalError("pool timeout")
+
+    monkeypatch.setattr(settle, "usage_settle", down)
+    monkeypatch.setattr(views.asyncio, "sleep", _no_sleep)
+    before = available_micros(owner)
+    reply = proxy_comfy.post_json("/proxy/openai/images/generations", {"prompt": "x", "model": "dall-e-2"})
+    assert reply.status_code == 200  # the user gets the image the vendor made
+    assert reply.json()["data"]
+    assert "X-Comfy-Credits-Used" not in reply
+    monkeypatch.undo()
+    holds_expire(now=timezone.now() + timedelta(hours=2))
+    sweep_jobs()
+    usage = _only_usage(owner)
+    assert (usage.status, usage.charged_micros, usage.upstream_may_bill) == (UsageStatus.EXPIRED, 0, True)
+    assert available_micros(owner) == before
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
