@@ -114,6 +114,9 @@ class Route:
     public: bool = False  # served without authentication (the BFL signed polling URL)
     name: str = ""  # poll routes: how submit routes (and the sweeper) refer to them
     poll_route: str = ""  # submit routes: the name of the route that polls their jobs
+    # Poll routes: a reply meaning "no such job" that must reach the client as HTTP 404 (BFL answers
+    # `Task not found` with 200, which sends legacy clients into a tight re-poll loop).
+    gone: Callable[[Any], bool] | None = None
     # Poll routes polled with a body (Veo's POST poll): the body for a job id.
     poll_body: Callable[[str], dict[str, Any]] | None = None
     content_types: tuple[str, ...] = ()

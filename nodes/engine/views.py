@@ -483,6 +483,8 @@ async def _poll(ctx: Ctx) -> HttpResponse:
     vendor_status = _status_word(data)
     usage = await db(lambda: _observe(ctx, job, outcome, vendor_status, result_ref))
     ctx.timing.stage("settle")
+    if ctx.route.gone is not None and ctx.route.gone(data):
+        raise _unknown_job()
     reply = replies.passthrough(response)
     if usage is not None and usage.status != UsageStatus.SUBMITTED:
         reply["X-Comfy-Credits-Used"] = replies.credits_header(usage.charged_micros)

@@ -114,6 +114,7 @@ VENDOR = Vendor(
             body="none",
             status=POLL_STATUS,
             public=True,
+            gone=lambda data: dig(data, "status") == "Task not found",
             timeout_seconds=60,
         ),
     ),

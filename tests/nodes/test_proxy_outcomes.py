@@ -250,3 +250,44 @@ def test_it_returns_the_vendors_result_when_settling_fails(
 
 async def _no_sleep(seconds: float) -> None:
     return None
+
+
+@pytest.mark.django_db
+def test_it_turns_bfl_task_not_found_into_a_404(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, owner: Any
+) -> None:
+    from django.test import Client
+
+    proxy_stub.handler = lambda _request: httpx.Response(
+        200, json={"id": "t-404", "polling_url": "https://bfl/x"}
+    )
+    before = available_micros(owner)
+    url = proxy_stub_comfy.post_json("/proxy/bfl/flux-pro-1.1-ultra/generate", {"prompt": "x"}).json()[
+        "polling_url"
+    ]
+    proxy_stub.handler = lambda _request: httpx.Response(
+        200, json={"id": "t-404", "status": "Task not found"}
+    )
+    reply = Client().get(url.removeprefix("http://127.0.0.1:8000"))
+    assert reply.status_code == 404  # legacy clients re-poll a 200 "Task not found" in a tight loop
+    _assert_free(owner, before, UsageStatus.FAILED)
+
+
+@pytest.mark.django_db
+def test_it_accepts_a_platform_bearer_token_and_reserves(
+    owner: Any, proxy_prices: Any, proxy_upstream: Any
+) -> None:
+    from django.test import Client
+
+    from accounts.models import Device
+    from accounts.tokens import token_issue
+    from tests.nodes.conftest import fund_user
+
+    fund_user(owner, 1_000_000)
+    device = Device.objects.create(user=owner, session_key="s" * 32, user_agent="hosted ComfyUI")
+    token = token_issue(user=owner, device=device)
+    client = ComfyClient(Client(), None, headers={"Authorization": f"Bearer {token}"})
+    reply = client.post_json("/proxy/openai/images/generations", {"prompt": "x", "model": "dall-e-2"})
+    assert reply.status_code == 200, reply.content[:200]
+    usage = _only_usage(owner)
+    assert (usage.credential, usage.charged_micros) == ("token", 20_000)
