@@ -8,7 +8,7 @@ from typing import Any
 
 from billing.models import AccountKind, CustomerEvent, LedgerAccount
 from billing.money import micros_to_cents_floor
-from billing.payments.models import AutoTopUp, LowBalanceAlert
+from billing.payments.models import AutoTopUp, LowBalanceAlert, Purchase
 
 
 def customer_balance_body(*, user: Any) -> dict[str, Any] | None:
@@ -67,6 +67,11 @@ def customer_events_page(*, user: Any, page: int, limit: int) -> EventsPage:
         page=page,
         limit=limit,
     )
+
+
+def purchases_recent(*, user: Any, limit: int = 5) -> list[Purchase]:
+    """The user's own latest purchases (owner-scoped), for the Credits page."""
+    return list(Purchase.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
 
 
 def auto_topup_get(*, user: Any) -> AutoTopUp | None:

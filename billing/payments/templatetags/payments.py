@@ -7,9 +7,9 @@ from typing import Any
 from django import template
 from django.conf import settings
 
-from billing.money import MICROS_PER_USD, format_credits, micros_to_usd
+from billing.money import MICROS_PER_USD, format_credits, format_usd, micros_to_usd
 from billing.payments.forms import PRESETS_USD
-from billing.payments.selectors import auto_topup_get, low_balance_alert_get
+from billing.payments.selectors import auto_topup_get, low_balance_alert_get, purchases_recent
 
 register = template.Library()
 
@@ -32,5 +32,9 @@ def payments_topup(context: template.Context) -> dict[str, Any]:
         "auto_amount_usd": f"{micros_to_usd(auto.amount_micros):.2f}" if auto else "25.00",
         "auto_cap_usd": f"{micros_to_usd(auto.monthly_cap_micros):.2f}" if auto else "100.00",
         "alert": alert,
+        "purchases": [
+            {"purchase": p, "usd": format_usd(p.amount_micros), "credits": format_credits(p.amount_micros)}
+            for p in (purchases_recent(user=user) if signed_in else [])
+        ],
         "alert_threshold_usd": f"{micros_to_usd(alert.threshold_micros):.2f}" if alert else "5.00",
     }

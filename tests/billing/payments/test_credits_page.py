@@ -101,3 +101,16 @@ def test_it_opens_the_billing_portal_from_the_page(client: Client, owner: Any, s
         stripe_api.posts("/v1/billing_portal/sessions")[0].form["return_url"] == "http://testserver/credits"
     )
     assert Client().post("/credits/billing-portal")["Location"].startswith("/login")
+
+
+def test_it_lists_only_the_users_own_recent_purchases(client: Client, owner: Any, outsider: Any) -> None:
+    from tests.billing.payments.conftest import make_purchase
+
+    make_purchase(owner, 25_000_000)
+    make_purchase(outsider, 77_000_000)
+    client.force_login(owner)
+    html = client.get("/credits").content.decode()
+    assert "Recent purchases" in html
+    assert "$25.00" in html
+    assert "awaiting payment" in html
+    assert "$77.00" not in html
