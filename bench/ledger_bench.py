@@ -79,13 +79,38 @@ def subject_pair(wallet: Any) -> None:
 
 
 # --- the reference: the same statements through raw psycopg --------------------------------------------
-class RawLedger:
-    """One psycopg connection per thread, issuing the statements the services issue."""
+class _Conn:
+    """`execute` on one psycopg connection through a chosen cursor class."""
 
-    def __init__(self, url: str, tables: dict[str, str], usage_revenue_id: int) -> None:
-        self.conn = psycopg.connect(url, autocommit=False)
+    def __init__(self, conn: psycopg.Connection[Any], cursor_class: type[psycopg.Cursor[Any]]) -> None:
+        self.conn, self.cursor_class = conn, cursor_class
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> psycopg.Cursor[Any]:
+        cursor = self.cursor_class(self.conn)
+        cursor.execute(sql, params)  # type: ignore[arg-type]
+        return cursor
+
+    def transaction(self) -> Any:
+        return self.conn.transaction()
+
+
+class RawLedger:
+    """The statements the services issue, through raw psycopg on the thread's own connection.
+
+    The subject and both references share each thread's one PostgreSQL connection (Django's), so
+    they differ only in the code path. `binding="client"` uses psycopg's ClientCursor, the cursor
+    Django's PostgreSQL backend uses by default, so the ratio measures the services' own overhead;
+    `binding="server"` (psycopg's default: bound parameters, prepared statements after five runs)
+    is reported beside it for context.
+    """
+
+    def __init__(
+        self, conn: psycopg.Connection[Any], tables: dict[str, str], revenue: int, binding: str
+    ) -> None:
+        cursor_class = psycopg.ClientCursor if binding == "client" else psycopg.Cursor
+        self.conn = _Conn(conn, cursor_class)
         self.t = tables
-        self.usage_revenue_id = usage_revenue_id
+        self.usage_revenue_id = revenue
 
     def pair(self, wallet_id: int) -> None:
         t, conn = self.t, self.conn
@@ -158,8 +183,11 @@ class Harness:
         self.pool = ThreadPoolExecutor(max_workers=threads)
         self.local = threading.local()
 
-    def raw(self) -> RawLedger:
-        if not hasattr(self.local, "raw"):
+    def raw(self, binding: str = "client") -> RawLedger:
+        ledgers = self.local.__dict__.setdefault("raw", {})
+        if binding not in ledgers:
+            from django.db import connection
+
             from billing.models import Hold, HouseAccount, LedgerAccount, LedgerEntry, LedgerTransaction
 
             tables = {
@@ -169,8 +197,9 @@ class Harness:
                 "entry": LedgerEntry._meta.db_table,
             }
             revenue = LedgerAccount.objects.get(code=HouseAccount.USAGE_REVENUE).pk
-            self.local.raw = RawLedger(self.url, tables, revenue)
-        return self.local.raw  # type: ignore[no-any-return]
+            connection.ensure_connection()
+            ledgers[binding] = RawLedger(connection.connection, tables, revenue, binding)
+        return ledgers[binding]  # type: ignore[no-any-return]
 
     def run(self, op: Callable[[int], None], count: int, targets: list[int]) -> dict[str, float]:
         """Run `count` operations over all threads (each on its own connections), from one barrier."""
@@ -180,11 +209,11 @@ class Harness:
         errors: list[BaseException] = []
 
         def work(n: int) -> None:
-            self.raw()  # connect before the clock starts
-            from django.db import connection
-
-            connection.ensure_connection()
-            barrier.wait()
+            try:
+                self.raw("client")  # connect before the clock starts
+                self.raw("server")
+            finally:
+                barrier.wait(timeout=120)  # a failed connect breaks the barrier instead of hanging
             for i in range(shares[n]):
                 target = targets[(n + i * self.threads) % len(targets)]
                 started = time.perf_counter()
@@ -195,7 +224,7 @@ class Harness:
                 latencies[n].append(time.perf_counter() - started)
 
         futures = [self.pool.submit(work, n) for n in range(self.threads)]
-        barrier.wait()
+        barrier.wait(timeout=120)
         started = time.perf_counter()
         for future in futures:
             future.result()
@@ -215,10 +244,9 @@ class Harness:
         def close_one() -> None:
             from django.db import connection
 
-            barrier.wait()
+            barrier.wait(timeout=120)
             connection.close()
-            if hasattr(self.local, "raw"):
-                self.local.raw.conn.close()
+            self.local.__dict__.pop("raw", None)
 
         for future in [self.pool.submit(close_one) for _ in range(self.threads)]:
             future.result()
@@ -263,24 +291,30 @@ def _scenario(h: Harness, name: str, wallets: list[Any], pairs: int, reps: int) 
         subject_pair(by_pk[pk])
 
     def reference(pk: int) -> None:
-        h.raw().pair(pk)
+        h.raw("client").pair(pk)
 
-    # Warm-up (discarded): connections, caches, plans.
-    h.run(subject, max(200, pairs // 10), targets)
-    h.run(reference, max(200, pairs // 10), targets)
+    def prepared(pk: int) -> None:
+        h.raw("server").pair(pk)
+
+    sides = [("subject", subject), ("reference", reference), ("prepared", prepared)]
+    for _, op in sides:  # warm-up (discarded): connections, caches, plans
+        h.run(op, max(200, pairs // 10), targets)
     rounds = []
     for rep in range(reps):
-        order = [("subject", subject), ("reference", reference)]
-        if rep % 2:
-            order.reverse()  # ABBA…: neither side always runs on a warmer machine
-        result = {label: h.run(op, pairs, targets) for label, op in order}
+        # Rotate the order each repetition, so no side always runs on a warmer (or busier) machine.
+        order = sides[rep % 3 :] + sides[: rep % 3]
+        result: dict[str, Any] = {label: h.run(op, pairs, targets) for label, op in order}
         result["ratio"] = result["subject"]["tps"] / result["reference"]["tps"]
+        result["ratio_prepared"] = result["subject"]["tps"] / result["prepared"]["tps"]
         rounds.append(result)
         print(
-            f"  {name} rep {rep + 1}: subject {result['subject']['tps']:.0f} TPS "
-            f"(p50 {result['subject']['p50_ms']:.1f} ms, p99 {result['subject']['p99_ms']:.1f} ms) · "
-            f"reference {result['reference']['tps']:.0f} TPS (p50 {result['reference']['p50_ms']:.1f} ms, "
-            f"p99 {result['reference']['p99_ms']:.1f} ms) · ratio {result['ratio']:.2f}",
+            f"  {name} rep {rep + 1}: "
+            + " · ".join(
+                f"{label} {result[label]['tps']:.0f} TPS (p50 {result[label]['p50_ms']:.1f} ms, "
+                f"p99 {result[label]['p99_ms']:.1f} ms)"
+                for label, _ in sides
+            )
+            + f" · ratio {result['ratio']:.2f} (vs prepared {result['ratio_prepared']:.2f})",
             flush=True,
         )
 
@@ -293,9 +327,9 @@ def _scenario(h: Harness, name: str, wallets: list[Any], pairs: int, reps: int) 
         "pairs": pairs,
         "reps": reps,
         "ratio": statistics.median(r["ratio"] for r in rounds),
-        "subject": {k: median("subject", k) for k in ("tps", "p50_ms", "p99_ms")},
-        "reference": {k: median("reference", k) for k in ("tps", "p50_ms", "p99_ms")},
-        "errors": sum(r[s]["errors"] for r in rounds for s in ("subject", "reference")),
+        "ratio_prepared": statistics.median(r["ratio_prepared"] for r in rounds),
+        **{side: {k: median(side, k) for k in ("tps", "p50_ms", "p99_ms")} for side, _ in sides},
+        "errors": sum(r[side]["errors"] for r in rounds for side, _ in sides),
         "rounds": rounds,
     }
 
@@ -305,8 +339,8 @@ def _calibrate(h: Harness, url: str, debits: int) -> dict[str, Any]:
     for name, rows in (("hot", 1), ("100", 100)):
         _calibration_table(url, rows)
         targets = list(range(1, rows + 1))
-        h.run(lambda i: h.raw().debit(i), max(200, debits // 10), targets)
-        out[name] = h.run(lambda i: h.raw().debit(i), debits, targets)
+        h.run(lambda i: h.raw("server").debit(i), max(200, debits // 10), targets)
+        out[name] = h.run(lambda i: h.raw("server").debit(i), debits, targets)
         print(f"  calibration {name}: raw single debit {out[name]['tps']:.0f} TPS", flush=True)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_calibration")
@@ -363,6 +397,7 @@ def main() -> int:
             f"reference={s['reference']['tps']:.0f}tps ratio={s['ratio']:.2f} "
             f"subject_p50={s['subject']['p50_ms']:.1f}ms subject_p99={s['subject']['p99_ms']:.1f}ms "
             f"reference_p50={s['reference']['p50_ms']:.1f}ms reference_p99={s['reference']['p99_ms']:.1f}ms "
+            f"prepared={s['prepared']['tps']:.0f}tps ratio_prepared={s['ratio_prepared']:.2f} "
             f"errors={s['errors']} drift={drift} "
             f"nproc={context['nproc']} pg={context['pg']} commit={context['commit']}"
         )
