@@ -22,7 +22,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from comfyweb.auth import Principal, aauthenticate_request
+from comfyweb.auth import Principal, aauthenticate_request, authenticate_request
 from comfyweb.errors import ApiError
 from nodes.engine import forward, replies, routing, settle
 from nodes.engine.bodies import parse
@@ -70,6 +70,14 @@ class Ctx:
     principal: Principal | None
     timing: Timing
     idem_key: str | None = None
+    items: list[Any] = field(default_factory=list)
+
+    def authenticated(self) -> Principal:
+        """The caller (authenticating now, on the DB thread, if not done yet)."""
+        if self.principal is None:
+            self.principal = authenticate_request(self.request)
+            self.timing.stage("auth")
+        return self.principal
 
 
 async def db(fn: Callable[[], T]) -> T:
@@ -152,16 +160,23 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
         found = routing.match(request, rest, VENDORS)
     except ApiError as exc:
         match_error = exc
-    principal = None
-    if found is None or not found.route.public:
-        principal = await aauthenticate_request(request)
     if match_error is not None or found is None:
+        await aauthenticate_request(request)  # 401 before 404: an anonymous caller learns nothing
         raise match_error or routing.unknown_route()
-    timing.stage("auth")
     route = found.route
-    idem = idempotency_key(request) if route.kind in ("sync", "submit", "upload") else None
-    body = parse(request, route)
-    ctx = Ctx(request, found.vendor, route, settle_call(found, body), principal, timing, idem)
+    try:
+        idem = idempotency_key(request) if route.kind in ("sync", "submit", "upload") else None
+        body = parse(request, route)
+        call = settle_call(found, body)
+        items = route.price(call) if route.price is not None else []  # 400 / 422: nothing reserved
+    except ApiError:
+        if not route.public:
+            await aauthenticate_request(request)
+        raise
+    # Authentication itself runs inside the first database step of each flow (one thread hop fewer);
+    # with an Idempotency-Key it runs first, because the key belongs to the user.
+    principal = await aauthenticate_request(request) if idem is not None else None
+    ctx = Ctx(request, found.vendor, route, call, principal, timing, idem, items)
     timing.stage("parse")
     if route.kind == "poll":
         response = await _poll(ctx)
@@ -206,27 +221,24 @@ async def _idempotent(ctx: Ctx, run: Callable[[Ctx], Any]) -> HttpResponse:
 # --- metered calls (sync and submit) ---------------------------------------------------------------------
 
 
-def _admit(ctx: Ctx, quote_items: list[Any]) -> tuple[Quote, settle.Admission]:
-    assert ctx.principal is not None
-    principal = ctx.principal
+def _admit(ctx: Ctx) -> tuple[forward.Upstream, Quote, settle.Admission]:
+    principal = ctx.authenticated()
+    upstream = forward.upstream_for(ctx.vendor)  # 503 for a live vendor without a key
     rate_limit_check(
         user_id=principal.user.pk, api_key_id=principal.api_key.pk if principal.api_key else None, poll=False
     )
     table = price_table_current()
-    quote = quote_compute(vendor=ctx.vendor.name, items=quote_items, table=table)
+    quote = quote_compute(vendor=ctx.vendor.name, items=ctx.items, table=table)
     admission = settle.usage_admit(
         principal=principal, facts=_facts(ctx), quote=quote, markup_bps=table.markup_bps, ttl=ctx.route.ttl
     )
     _release_db_connection()
-    return quote, admission
+    return upstream, quote, admission
 
 
 async def _metered(ctx: Ctx) -> HttpResponse:
-    assert ctx.route.price is not None
-    items = ctx.route.price(ctx.call)  # 400 / 422 here: nothing reserved, nothing forwarded
-    upstream = forward.upstream_for(ctx.vendor)  # 503 for a live vendor without a key
     try:
-        quote, admission = await db(lambda: _admit(ctx, items))
+        upstream, quote, admission = await db(lambda: _admit(ctx))
     except DatabaseError as exc:
         # Our own outage before anything was sent: retryable, nothing started, nothing charged.
         logger.exception("Admission failed on the database")
@@ -406,11 +418,10 @@ async def _submitted(
 
 
 async def _free_forward(ctx: Ctx) -> HttpResponse:
-    assert ctx.principal is not None
-    principal = ctx.principal
     upstream = forward.upstream_for(ctx.vendor)
 
     def check() -> None:
+        principal = ctx.authenticated()
         rate_limit_check(
             user_id=principal.user.pk,
             api_key_id=principal.api_key.pk if principal.api_key else None,
@@ -450,9 +461,8 @@ def _job_lookup(ctx: Ctx) -> ProxyJob | None:
             return None
         job = settle.job_for_token(token=token)
         return job if job is not None and job.vendor == ctx.vendor.name else None
-    assert ctx.principal is not None
     assert ctx.route.job_ref is not None
-    principal = ctx.principal
+    principal = ctx.authenticated()
     rate_limit_check(user_id=principal.user.pk, api_key_id=None, poll=True)
     return settle.job_for_user(
         user=principal.user, vendor=ctx.vendor.name, vendor_job_id=ctx.route.job_ref(ctx.call)
@@ -511,12 +521,11 @@ def _observe(
 
 async def _download(ctx: Ctx) -> HttpResponse:
     """A follow-up lookup (MiniMax files/retrieve): only for a file one of the caller's own jobs produced."""
-    assert ctx.principal is not None
     assert ctx.route.job_ref is not None
-    principal = ctx.principal
     ref = ctx.route.job_ref(ctx.call)
 
     def lookup() -> ProxyJob | None:
+        principal = ctx.authenticated()
         rate_limit_check(user_id=principal.user.pk, api_key_id=None, poll=True)
         job = settle.job_for_result(user=principal.user, vendor=ctx.vendor.name, result_ref=ref)
         _release_db_connection()
