@@ -63,13 +63,18 @@ def charge_dispute_record(
     return state
 
 
-def charge_state_apply_for_purchase(*, purchase: Purchase) -> None:
-    """Called at fulfilment: apply refunds/disputes recorded before the purchase was paid."""
-    if not purchase.payment_intent_id:
-        return
-    state = (
-        ChargeState.objects.select_for_update().filter(payment_intent_id=purchase.payment_intent_id).first()
-    )
+def charge_state_lock_for_fulfilment(*, payment_intent_id: str | None) -> ChargeState | None:
+    """Called at fulfilment *before* crediting: create-or-lock the payment's state row.
+
+    Without it, a refund event recording a new state row while the fulfilment is still uncommitted would
+    see the purchase unpaid and skip, and the fulfilment would not see the uncommitted row: a lost refund.
+    With it, whichever comes second waits on the row and then sees the other's committed work.
+    """
+    return _state_locked(payment_intent_id) if payment_intent_id else None
+
+
+def charge_state_apply_for_purchase(*, purchase: Purchase, state: ChargeState | None) -> None:
+    """Called at fulfilment, after crediting: apply refunds/disputes recorded before it was paid."""
     if state is not None:
         charge_state_apply(state=state, purchase=purchase)
 

@@ -153,7 +153,10 @@ def purchase_credit(*, purchase: Purchase, payment_intent_id: str | None, key: s
     cents), the purchase marked paid, then (on commit) the receipt and the balance checks.
 
     The caller holds the purchase row lock inside a transaction."""
-    from billing.payments.services.adjustments import charge_state_apply_for_purchase
+    from billing.payments.services.adjustments import (
+        charge_state_apply_for_purchase,
+        charge_state_lock_for_fulfilment,
+    )
     from billing.payments.services.balance_watch import payments_after_balance_change
     from billing.payments.tasks import send_payment_email
     from billing.selectors import wallet_get_for_user
@@ -161,6 +164,7 @@ def purchase_credit(*, purchase: Purchase, payment_intent_id: str | None, key: s
 
     now = timezone.now()
     purchase.payment_intent_id = payment_intent_id or purchase.payment_intent_id
+    state = charge_state_lock_for_fulfilment(payment_intent_id=purchase.payment_intent_id)
     wallet = wallet_get_for_user(user=purchase.user)
     try:
         credits_purchase(
@@ -190,7 +194,7 @@ def purchase_credit(*, purchase: Purchase, payment_intent_id: str | None, key: s
         ]
     )
     # Refund or dispute events that arrived before the payment was fulfilled apply now (quality.md S-04).
-    charge_state_apply_for_purchase(purchase=purchase)
+    charge_state_apply_for_purchase(purchase=purchase, state=state)
     purchase_pk = purchase.pk
     transaction.on_commit(lambda: send_payment_email.delay("receipt", purchase.user_id, purchase_pk))
     payments_after_balance_change(

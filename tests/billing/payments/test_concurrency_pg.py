@@ -104,3 +104,22 @@ def test_it_grants_once_when_success_page_and_both_webhooks_race(
     assert grants == 1
     assert available(owner) == AMOUNT
     figure(record_property, "S-03", attempts=len(tasks), grants=grants)
+
+
+def test_it_never_loses_a_refund_that_races_its_fulfilment(owner: Any, record_property: Any) -> None:
+    """`completed` and a full `charge.refunded` for one payment, at the same instant, 20 times: the refund
+    is applied every time (the state row is created or locked before the credit)."""
+    from tests.billing.payments.conftest import refund_obj
+
+    rounds = 20
+    for _ in range(rounds):
+        purchase = make_purchase(owner, AMOUNT)
+        completed = event("checkout.session.completed", session_obj(purchase))
+        refunded = event("charge.refunded", refund_obj(purchase, amount_refunded_cents=AMOUNT // 10_000))
+        crashes = run_on_barrier(
+            [lambda e=completed: deliver(Client(), e), lambda e=refunded: deliver(Client(), e)]
+        )
+        assert not crashes, crashes
+    clawbacks = LedgerTransaction.objects.filter(code="clawback", wallet__user=owner).count()
+    assert (available(owner), clawbacks) == (0, rounds)
+    figure(record_property, "S-04-race", rounds=rounds, refunds_lost=rounds - clawbacks)
