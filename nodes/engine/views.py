@@ -27,7 +27,7 @@ from comfyweb.errors import ApiError
 from nodes.engine import forward, replies, routing, settle
 from nodes.engine.bodies import parse
 from nodes.engine.headers import header, idempotency_key
-from nodes.engine.idempotency import idempotency_begin, idempotency_finish, request_fingerprint
+from nodes.engine.idempotency import Replay, idempotency_begin, idempotency_finish, request_fingerprint
 from nodes.engine.pricing import Quote, price_table_current, quote_compute
 from nodes.engine.ratelimit import rate_limit_check
 from nodes.engine.types import Call, Outcome, Route, Vendor
@@ -71,6 +71,8 @@ class Ctx:
     timing: Timing
     idem_key: str | None = None
     items: list[Any] = field(default_factory=list)
+    idem_user_id: int | None = None
+    idem_stored: bool = False  # the reply was already stored, in the settling step
 
     def authenticated(self) -> Principal:
         """The caller (authenticating now, on the DB thread, if not done yet)."""
@@ -173,10 +175,8 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
         if not route.public:
             await aauthenticate_request(request)
         raise
-    # Authentication itself runs inside the first database step of each flow (one thread hop fewer);
-    # with an Idempotency-Key it runs first, because the key belongs to the user.
-    principal = await aauthenticate_request(request) if idem is not None else None
-    ctx = Ctx(request, found.vendor, route, call, principal, timing, idem, items)
+    # Authentication itself runs inside the first database step of each flow (one thread hop fewer).
+    ctx = Ctx(request, found.vendor, route, call, None, timing, idem, items)
     timing.stage("parse")
     if route.kind == "poll":
         response = await _poll(ctx)
@@ -197,25 +197,48 @@ def settle_call(found: routing.Match, body: Any) -> Call:
 
 
 async def _idempotent(ctx: Ctx, run: Callable[[Ctx], Any]) -> HttpResponse:
-    if ctx.idem_key is None or ctx.principal is None:
+    if ctx.idem_key is None:
         response: HttpResponse = await run(ctx)
         return response
-    user_id = ctx.principal.user.pk
     key = ctx.idem_key
     fingerprint = request_fingerprint(method=ctx.route.method, path=ctx.request.path, body=ctx.call.body.raw)
-    replay = await db(lambda: idempotency_begin(user_id=user_id, key=key, fingerprint=fingerprint))
+
+    def begin() -> Replay | None:
+        user_id = ctx.authenticated().user.pk  # the key belongs to the user: authenticate first
+        ctx.idem_user_id = user_id
+        return idempotency_begin(user_id=user_id, key=key, fingerprint=fingerprint)
+
+    replay = await db(begin)
     if replay is not None:
         return replay.response()
+    user_id = ctx.idem_user_id
+    assert user_id is not None
     try:
         response = await run(ctx)
     except BaseException:
         await db(lambda: idempotency_finish(user_id=user_id, key=key, response=None))
         raise
-    # Only replies that reached a vendor are replayed; our own refusals and upstream trouble are retryable.
-    keep = response.status_code < 500 and response.status_code not in (402, 409, 424, 429)
-    stored = response if keep and response.get("X-Comfy-Upstream", "") == "1" else None
-    await db(lambda: idempotency_finish(user_id=user_id, key=key, response=stored))
+    if not ctx.idem_stored:
+        stored = response if _replayable(response) else None
+        await db(lambda: idempotency_finish(user_id=user_id, key=key, response=stored))
     return response
+
+
+def _replayable(response: HttpResponse) -> bool:
+    """Only replies that reached a vendor are replayed; our own refusals and upstream trouble are retried."""
+    keep = response.status_code < 500 and response.status_code not in (402, 409, 424, 429)
+    return keep and response.get("X-Comfy-Upstream", "") == "1"
+
+
+def _store_reply(ctx: Ctx, reply: HttpResponse) -> HttpResponse:
+    """In the settling step's thread: store the reply for Idempotency-Key replays (saves a hop)."""
+    reply["X-Comfy-Upstream"] = "1"
+    if ctx.idem_key is not None and ctx.idem_user_id is not None:
+        idempotency_finish(
+            user_id=ctx.idem_user_id, key=ctx.idem_key, response=reply if _replayable(reply) else None
+        )
+        ctx.idem_stored = True
+    return reply
 
 
 # --- metered calls (sync and submit) ---------------------------------------------------------------------
@@ -286,6 +309,7 @@ async def _metered(ctx: Ctx) -> HttpResponse:
             return rejected
         raise error
     data = replies.json_or_none(response)
+    reply: HttpResponse
     if ctx.route.kind == "submit":
         reply = await _submitted(
             ctx, admission=admission, quote=quote, response=response, data=data, upstream_ms=upstream_ms
@@ -325,7 +349,7 @@ async def _sync_settle(
     outcome: Outcome = ctx.route.status(data, response.status_code)
     cost = ctx.route.cost(data, ctx.call) if outcome == "success" else None
 
-    def run() -> UsageRecord:
+    def run() -> HttpResponse:
         charge, vendor_cost = settle.charge_for(
             ctx.vendor.name,
             cost,
@@ -333,7 +357,7 @@ async def _sync_settle(
             markup_bps=quote.markup_bps,
             quoted_micros=quote.total_micros,
         )
-        return settle.usage_settle(
+        usage = settle.usage_settle(
             usage_id=usage_id,
             status=settle.outcome_status(outcome),
             charge_micros=charge if outcome == "success" else 0,
@@ -344,13 +368,13 @@ async def _sync_settle(
             total_ms=ctx.timing.total_ms(),
             api_name=api_name,
         )
-
-    usage = await db_after_upstream(run)
-    ctx.timing.stage("settle")
-    reply = replies.passthrough(response)
-    if usage is not None:
+        reply = replies.passthrough(response)
         reply["X-Comfy-Credits-Used"] = replies.credits_header(usage.charged_micros)
-    return reply
+        return _store_reply(ctx, reply)
+
+    settled = await db_after_upstream(run)
+    ctx.timing.stage("settle")
+    return settled if settled is not None else replies.passthrough(response)
 
 
 async def _submitted(
@@ -380,7 +404,7 @@ async def _submitted(
     facts = _facts(ctx)
     rewrite = ctx.vendor.name == "bfl"
 
-    def run() -> ProxyJob:
+    def run() -> HttpResponse:
         _charge, vendor_cost = settle.charge_for(
             ctx.vendor.name,
             cost,
@@ -388,7 +412,7 @@ async def _submitted(
             markup_bps=quote.markup_bps,
             quoted_micros=quote.total_micros,
         )
-        return settle.job_open(
+        job = settle.job_open(
             admission=admission,
             facts=facts,
             submit_path=ctx.request.path,
@@ -399,19 +423,20 @@ async def _submitted(
             upstream_ms=upstream_ms,
             with_token=rewrite,
         )
+        if rewrite and isinstance(data, dict):
+            # BFL's polling_url needs our vendor key: hand out our own signed capability URL (§5.3).
+            data["polling_url"] = poll_url(job)
+            return _store_reply(ctx, replies.json_reply(data, response.status_code))
+        return _store_reply(ctx, replies.passthrough(response))
 
-    job = await db_after_upstream(run)
+    submitted = await db_after_upstream(run)
     ctx.timing.stage("settle")
-    if job is None:
+    if submitted is None:
         if rewrite:
             # BFL's own polling_url needs our vendor key: never hand it out.
             raise ApiError(503, "upstream_unavailable", "The platform is busy. Try again.")
         return replies.passthrough(response)
-    if rewrite and isinstance(data, dict):
-        # BFL's polling_url needs our vendor key: hand out our own signed capability URL (§5.3).
-        data["polling_url"] = poll_url(job)
-        return replies.json_reply(data, response.status_code)
-    return replies.passthrough(response)
+    return submitted
 
 
 # --- free calls: uploads, polls, file lookups -------------------------------------------------------------
