@@ -111,8 +111,16 @@ def charge_state_apply(*, state: ChargeState, purchase: Purchase | None = None) 
 def _freeze_or_unfreeze(*, state: ChargeState, wallet: LedgerAccount, user_id: int) -> None:
     from billing.services import wallet_freeze, wallet_unfreeze
 
-    if state.dispute_status == DisputeStatus.OPEN and not state.wallet_frozen:
-        if wallet.status == AccountStatus.CLOSED:
+    wants_freeze = state.dispute_status == DisputeStatus.OPEN
+    if wants_freeze == state.wallet_frozen:
+        return
+    # Serialise every freeze decision of one user on the wallet row: two disputes closing at once must
+    # not each see the other still open and both leave the wallet frozen.
+    status = (
+        LedgerAccount.objects.select_for_update().filter(pk=wallet.pk).values_list("status", flat=True).get()
+    )
+    if wants_freeze:
+        if status == AccountStatus.CLOSED:
             return  # nothing can be reserved on a closed wallet anyway
         wallet_freeze(
             wallet=wallet,
@@ -121,19 +129,18 @@ def _freeze_or_unfreeze(*, state: ChargeState, wallet: LedgerAccount, user_id: i
         )
         state.wallet_frozen = True
         return
-    if state.dispute_status != DisputeStatus.OPEN and state.wallet_frozen:
-        state.wallet_frozen = False
-        others_open = (
-            ChargeState.objects.filter(
-                wallet_frozen=True,
-                payment_intent_id__in=Purchase.objects.filter(user_id=user_id).values("payment_intent_id"),
-            )
-            .exclude(pk=state.pk)
-            .exists()
+    state.wallet_frozen = False
+    others_open = (
+        ChargeState.objects.filter(
+            wallet_frozen=True,
+            payment_intent_id__in=Purchase.objects.filter(user_id=user_id).values("payment_intent_id"),
         )
-        if not others_open and wallet.status != AccountStatus.CLOSED:
-            wallet_unfreeze(
-                wallet=wallet,
-                reason=f"Stripe dispute {state.dispute_id} closed ({state.dispute_status})",
-                key=f"dispute-unfreeze:{state.payment_intent_id}",
-            )
+        .exclude(pk=state.pk)
+        .exists()
+    )
+    if not others_open and status != AccountStatus.CLOSED:
+        wallet_unfreeze(
+            wallet=wallet,
+            reason=f"Stripe dispute {state.dispute_id} closed ({state.dispute_status})",
+            key=f"dispute-unfreeze:{state.payment_intent_id}",
+        )

@@ -123,3 +123,20 @@ def test_it_never_loses_a_refund_that_races_its_fulfilment(owner: Any, record_pr
     clawbacks = LedgerTransaction.objects.filter(code="clawback", wallet__user=owner).count()
     assert (available(owner), clawbacks) == (0, rounds)
     figure(record_property, "S-04-race", rounds=rounds, refunds_lost=rounds - clawbacks)
+
+
+def test_it_unfreezes_when_two_disputes_close_at_the_same_instant(owner: Any) -> None:
+    from billing.models import AccountStatus
+    from billing.selectors import wallet_get_for_user
+    from tests.billing.payments.conftest import dispute_obj
+
+    rounds = 10
+    for _ in range(rounds):
+        first, second = make_purchase(owner, AMOUNT), make_purchase(owner, AMOUNT)
+        for purchase in (first, second):
+            deliver(Client(), event("checkout.session.completed", session_obj(purchase)))
+            deliver(Client(), event("charge.dispute.created", dispute_obj(purchase)))
+        closes = [event("charge.dispute.closed", dispute_obj(p, status="won")) for p in (first, second)]
+        crashes = run_on_barrier([lambda e=e: deliver(Client(), e) for e in closes])
+        assert not crashes, crashes
+        assert wallet_get_for_user(user=owner).status == AccountStatus.ACTIVE
