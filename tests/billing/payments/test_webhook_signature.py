@@ -138,3 +138,19 @@ def test_it_refuses_every_delivery_when_no_webhook_secret_is_configured(
     )
     assert response.status_code == 400
     assert available(owner) == 0
+
+
+def test_it_is_not_redirected_to_https_under_production_redirect_settings(owner: Any, settings: Any) -> None:
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_REDIRECT_EXEMPT = [r"^billing/stripe/webhook$"]  # as comfyweb/settings.py in production
+    purchase = make_purchase(owner)
+    payload = json.dumps(event("checkout.session.completed", session_obj(purchase)))
+    client = Client()  # a fresh handler picks up the redirect settings
+    assert client.get("/credits").status_code == 301  # everything else is redirected…
+    response = client.post(
+        WEBHOOK_URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload)
+    )
+    assert response.status_code == 200  # …but never the webhook
+    assert available(owner) == 10_000_000
