@@ -227,14 +227,14 @@ def test_it_returns_the_vendors_result_when_settling_fails(
     from django.utils import timezone
 
     from billing.services import holds_expire
-    from nodes.engine import settle, views
+    from nodes.engine import context, settle
     from nodes.tasks import sweep_jobs
 
     def down(**kwargs: Any) -> Any:
         raise OperationalError("pool timeout")
 
     monkeypatch.setattr(settle, "usage_settle", down)
-    monkeypatch.setattr(views.asyncio, "sleep", _no_sleep)
+    monkeypatch.setattr(context.asyncio, "sleep", _no_sleep)
     before = available_micros(owner)
     reply = proxy_comfy.post_json("/proxy/openai/images/generations", {"prompt": "x", "model": "dall-e-2"})
     assert reply.status_code == 200  # the user gets the image the vendor made
