@@ -22,7 +22,7 @@ from billing.selectors import wallet_get_for_user
 from billing.services import credits_reserve, customer_event_record, hold_capture, hold_release
 from comfyweb.auth import Principal
 from comfyweb.errors import ApiError
-from nodes.engine.pricing import Quote, charge_for_vendor_cost, price_table_for_version
+from nodes.engine.pricing import Quote, charge_for_vendor_cost, price_table_for_version, with_markup
 from nodes.engine.types import Outcome
 from nodes.models import TERMINAL_USAGE, JobState, ProxyJob, UsageRecord, UsageStatus
 
@@ -258,7 +258,16 @@ def charge_for(
 ) -> tuple[int, int | None]:
     """(charge, vendor list cost) for a success, priced by the table the call was quoted with."""
     table = price_table_for_version(version_id=version_id, markup_bps=markup_bps)
-    return charge_for_vendor_cost(vendor=vendor, cost=cost, table=table, quote=quoted_micros)
+    charge, listed = charge_for_vendor_cost(vendor=vendor, cost=cost, table=table, quote=quoted_micros)
+    if listed is not None and with_markup(listed, markup_bps) > quoted_micros:
+        # The user is charged at most the quote; the difference is ours. The price table is too low.
+        logger.warning(
+            "ALERT proxy cost above quote: %s vendor cost %d µ$ (+markup) > quote %d µ$",
+            vendor,
+            listed,
+            quoted_micros,
+        )
+    return charge, listed
 
 
 def usage_charge_for(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, int | None]:

@@ -291,3 +291,21 @@ def test_it_accepts_a_platform_bearer_token_and_reserves(
     assert reply.status_code == 200, reply.content[:200]
     usage = _only_usage(owner)
     assert (usage.credential, usage.charged_micros) == ("token", 20_000)
+
+
+@pytest.mark.django_db
+def test_it_caps_a_vendor_cost_above_the_quote_and_flags_it(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, owner: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    proxy_stub.handler = lambda _request: httpx.Response(
+        200, json={"created": 1, "credits": 5_000, "data": [{"image_id": "a", "url": "https://cdn/x.png"}]}
+    )
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(
+        "/proxy/recraft/image_generation", {"prompt": "x", "model": "recraftv3"}
+    )
+    assert reply.status_code == 200
+    usage = _only_usage(owner)
+    assert (usage.charged_micros, usage.vendor_cost_micros) == (40_000, 5_000_000)  # never above the quote
+    assert before - available_micros(owner) == 40_000
+    assert "ALERT proxy cost above quote" in caplog.text
