@@ -289,3 +289,56 @@ def test_outsiders_cannot_reach_the_price_admin(outsider: Any) -> None:
     client = Client()
     client.force_login(outsider)
     assert client.get("/admin/nodes/price/").status_code == 302
+
+
+KLING_PER_5S = {
+    ("kling-v1", "std"): 140_000,
+    ("kling-v1", "pro"): 490_000,
+    ("kling-v2-1", "pro"): 490_000,
+    ("kling-v2-master", "std"): 1_400_000,
+    ("kling-v2-5-turbo", "pro"): 350_000,
+}
+
+
+@given(
+    st.sampled_from(sorted(KLING_PER_5S)),
+    st.sampled_from(["5", "10", 5, 10]),
+)
+@hsettings(max_examples=40, deadline=None)
+def test_it_prices_kling_as_the_table_oracle(model_mode: tuple[str, str], duration: Any) -> None:
+    model, mode = model_mode
+    body = {"prompt": "x", "model_name": model, "mode": mode, "duration": duration}
+    assert quote("kling", "v1/videos/text2video", json=body) == KLING_PER_5S[model_mode] * (
+        int(duration) // 5
+    )
+
+
+@given(
+    st.integers(min_value=1, max_value=8),
+    st.integers(min_value=1, max_value=4),
+    st.booleans(),
+    st.sampled_from(["veo-3.0-generate-001", "veo-3.0-fast-generate-001", "veo-2.0-generate-001"]),
+)
+@hsettings(max_examples=60, deadline=None)
+def test_it_prices_veo_as_the_table_oracle(duration: int, samples: int, audio: bool, model: str) -> None:
+    per_second = {
+        ("veo-3.0-generate-001", True): 400_000,
+        ("veo-3.0-generate-001", False): 200_000,
+        ("veo-3.0-fast-generate-001", True): 150_000,
+        ("veo-3.0-fast-generate-001", False): 100_000,
+        ("veo-2.0-generate-001", True): 500_000,
+        ("veo-2.0-generate-001", False): 500_000,
+    }[(model, audio)]
+    body = {
+        "instances": [{"prompt": "x"}],
+        "parameters": {"durationSeconds": duration, "sampleCount": samples, "generateAudio": audio},
+    }
+    assert quote("veo", f"{model}/generate", json=body) == per_second * duration * samples
+
+
+@given(st.integers(min_value=1, max_value=8), st.sampled_from(["V_1", "V_1_TURBO", "V_2", "V_2_TURBO"]))
+@hsettings(max_examples=40, deadline=None)
+def test_it_prices_nested_num_images_once(count: int, model: str) -> None:
+    unit = {"V_1": 60_000, "V_1_TURBO": 20_000, "V_2": 80_000, "V_2_TURBO": 50_000}[model]
+    body = {"image_request": {"prompt": "x", "model": model, "num_images": count}}
+    assert quote("ideogram", "generate", json=body) == unit * count  # n nested: counted once, not n²

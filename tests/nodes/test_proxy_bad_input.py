@@ -199,3 +199,45 @@ def test_it_still_works_after_bad_input(proxy_comfy: ComfyClient, proxy_upstream
     assert _post_raw(proxy_comfy, b"{bad").status_code == 400
     reply = proxy_comfy.post_json(GENERATIONS, {"prompt": "x", "model": "dall-e-2"})
     assert reply.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_a_chunked_body_without_length_over_the_cap(owner: Any, proxy_key: str) -> None:
+    """quality.md B-04: no Content-Length over ASGI; the route cap still holds (413), nothing forwarded."""
+    import asyncio
+
+    import httpx
+
+    from comfyweb.asgi import application
+    from nodes.engine import forward
+    from nodes.services import prices_seed
+    from tests.nodes.conftest import StubUpstream, fund_user
+
+    prices_seed()
+    fund_user(owner, 1_000_000)
+    stub = StubUpstream()
+    forward.use_transport(stub)
+
+    async def chunks() -> Any:
+        yield b"promptText="
+        for _ in range(80):
+            yield b"x" * 1024
+
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.post(
+                "/proxy/pika/generate/2.2/t2v",
+                content=chunks(),
+                headers={"X-API-KEY": proxy_key, "Content-Type": "application/x-www-form-urlencoded"},
+            )
+
+    try:
+        reply = asyncio.run(send())
+    finally:
+        forward.use_transport(None)
+    assert "content-length" not in {k.lower() for k in reply.request.headers}
+    assert reply.status_code == 413
+    assert reply.json()["error"]["type"] == "payload_too_large"
+    assert stub.calls == []
+    assert UsageRecord.objects.count() == 0
