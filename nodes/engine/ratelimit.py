@@ -13,13 +13,13 @@ WINDOW_SECONDS = 60
 
 
 def _count(key: str) -> int:
-    if cache.add(key, 1, WINDOW_SECONDS + 10):
-        return 1
+    """Increment the window's counter: one cache round trip in the common case (the key exists)."""
     try:
         return int(cache.incr(key))
-    except ValueError:  # the key expired between add and incr
-        cache.add(key, 1, WINDOW_SECONDS + 10)
-        return 1
+    except ValueError:  # first call in this window
+        if cache.add(key, 1, WINDOW_SECONDS + 10):
+            return 1
+        return int(cache.incr(key))
 
 
 def rate_limit_check(*, user_id: int, api_key_id: int | None, poll: bool) -> None:
