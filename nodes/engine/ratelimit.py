@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 
 from comfyweb.errors import ApiError
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 
@@ -32,7 +35,12 @@ def rate_limit_check(*, user_id: int, api_key_id: int | None, poll: bool) -> Non
     if api_key_id is not None and not poll:
         limits.append((f"k{api_key_id}", settings.PROXY_CALLS_PER_MINUTE_PER_KEY))
     for ident, limit in limits:
-        if _count(f"proxy-rl:{scope}:{ident}:{window}") > limit:
+        try:
+            count = _count(f"proxy-rl:{scope}:{ident}:{window}")
+        except Exception:  # noqa: BLE001 - the cache being down must not stop paid calls: fail open
+            logger.warning("Rate-limit cache unavailable; not limiting this call", exc_info=True)
+            return
+        if count > limit:
             retry = max(1, min(150, int(WINDOW_SECONDS - now % WINDOW_SECONDS) + 1))
             raise ApiError(
                 429,
