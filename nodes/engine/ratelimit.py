@@ -37,7 +37,7 @@ def rate_limit_check(*, user_id: int, api_key_id: int | None, poll: bool) -> Non
     for ident, limit in limits:
         try:
             count = _count(f"proxy-rl:{scope}:{ident}:{window}")
-        except Exception:  # noqa: BLE001 - the cache being down must not stop paid calls: fail open
+        except Exception:  # the cache being down must not stop paid calls: fail open (logged)
             logger.warning("Rate-limit cache unavailable; not limiting this call", exc_info=True)
             return
         if count > limit:
