@@ -50,6 +50,13 @@ def sweep_open_purchases() -> int:
         created_at__gte=now - SWEEP_WINDOW,
         created_at__lte=now - SWEEP_MIN_AGE,
     ).order_by("created_at")[:500]
+    # Sandbox checkouts have no provider to expire them: close the abandoned ones here.
+    Purchase.objects.filter(
+        status=PurchaseStatus.PENDING,
+        gateway=Gateway.SANDBOX,
+        kind=PurchaseKind.CHECKOUT,
+        created_at__lt=now - timedelta(hours=24),
+    ).update(status=PurchaseStatus.EXPIRED, failure_reason="expired", updated_at=now)
     fulfilled = 0
     for purchase in open_purchases:
         try:

@@ -24,6 +24,7 @@ from billing.payments.services import (
     purchase_mark_closed,
 )
 from billing.payments.services.purchases import FulfilmentRejectedError, stripe_customer_ensure
+from comfyweb.errors import ApiError
 
 CREDITS_URL = "/credits"
 
@@ -52,6 +53,9 @@ def credits_buy(request: HttpRequest) -> HttpResponse:
         )
     except PaymentGatewayError:
         messages.error(request, "The payment provider could not be reached; nothing was charged. Try again.")
+        return redirect(CREDITS_URL)
+    except ApiError as exc:  # the hourly checkout cap
+        messages.error(request, exc.message)
         return redirect(CREDITS_URL)
     # The checkout lives on Stripe (or our sandbox page); CSP form-action allows checkout.stripe.com.
     return HttpResponseRedirect(purchase.checkout_url)

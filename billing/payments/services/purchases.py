@@ -4,6 +4,7 @@ sweep gets there first (quality.md P2 to P4)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -74,12 +75,32 @@ def stripe_customer_ensure(*, user: Any, gateway: PaymentGateway) -> str:
     return customer_id
 
 
+MAX_CHECKOUTS_PER_HOUR = 20
+
+
+def _checkout_rate_check(user: Any) -> None:
+    """A soft cap on abandoned checkouts (each one is a Stripe API call): no money is at stake here, so a
+    plain count is enough; a racing request or two past the cap does no harm."""
+    recent = Purchase.objects.filter(
+        user=user, kind=PurchaseKind.CHECKOUT, created_at__gte=timezone.now() - timedelta(hours=1)
+    ).count()
+    if recent >= MAX_CHECKOUTS_PER_HOUR:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Too many checkouts started in the last hour (at most {MAX_CHECKOUTS_PER_HOUR}). "
+            "Finish or wait for an open one, then try again.",
+            headers={"Retry-After": "150"},
+        )
+
+
 def checkout_start(*, user: Any, amount_micros: int, base_url: str) -> Purchase:
     """Create our pending purchase (the amount is fixed here), then the gateway's checkout for it.
 
     No database transaction is open while the gateway is called; a failure marks the purchase failed.
     """
     amount_micros = topup_amount_validate(amount_micros)
+    _checkout_rate_check(user)
     gateway = gateway_get()
     purchase = Purchase.objects.create(
         user=user, kind=PurchaseKind.CHECKOUT, gateway=gateway.name, amount_micros=amount_micros

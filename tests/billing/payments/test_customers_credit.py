@@ -173,3 +173,15 @@ def test_it_answers_502_and_marks_the_purchase_failed_when_stripe_is_down(
     assert response.status_code == 502
     assert response.json()["error"]["type"] == "payment_provider_error"
     assert Purchase.objects.get(user=owner).status == PurchaseStatus.FAILED
+
+
+def test_it_caps_checkouts_per_hour_with_a_429(client: Client, owner: Any) -> None:
+    key = api_key_for(owner)
+    statuses = [
+        _post(client, key, {"amount_micros": 5_000_000, "currency": "usd"}).status_code for _ in range(21)
+    ]
+    assert statuses == [201] * 20 + [429]
+    last = _post(client, key, {"amount_micros": 5_000_000, "currency": "usd"})
+    assert last.json()["error"]["type"] == "rate_limited"
+    assert 1 <= int(last["Retry-After"]) <= 150
+    assert Purchase.objects.filter(user=owner).count() == 20

@@ -77,3 +77,12 @@ def test_the_sweep_fulfils_paid_sessions_whose_webhook_was_lost(
     assert Purchase.objects.get(pk=still_open.pk).status == PurchaseStatus.PENDING
     assert Purchase.objects.get(pk=expired.pk).status == PurchaseStatus.EXPIRED
     assert Purchase.objects.get(pk=lost.pk).status == PurchaseStatus.PAID
+
+
+def test_the_sweep_expires_abandoned_sandbox_checkouts(owner: Any) -> None:
+    fresh = checkout_start(user=owner, amount_micros=10_000_000, base_url="http://testserver")
+    old = checkout_start(user=owner, amount_micros=10_000_000, base_url="http://testserver")
+    Purchase.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    sweep_open_purchases()
+    assert Purchase.objects.get(pk=old.pk).status == PurchaseStatus.EXPIRED
+    assert Purchase.objects.get(pk=fresh.pk).status == PurchaseStatus.PENDING
