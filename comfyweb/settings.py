@@ -383,6 +383,8 @@ PROXY_PRICE_CACHE_SECONDS = env_int("PROXY_PRICE_CACHE_SECONDS", default=0 if TE
 PROXY_CALLS_PER_MINUTE_PER_USER = env_int("PROXY_CALLS_PER_MINUTE_PER_USER", default=600, minimum=1)
 PROXY_CALLS_PER_MINUTE_PER_KEY = env_int("PROXY_CALLS_PER_MINUTE_PER_KEY", default=600, minimum=1)
 PROXY_POLLS_PER_MINUTE = env_int("PROXY_POLLS_PER_MINUTE", default=6000, minimum=60)
+# Idempotency-Key replies larger than this are not kept: a retry then gets 409 idempotency_consumed.
+PROXY_IDEMPOTENCY_MAX_STORED_BYTES = env_int("PROXY_IDEMPOTENCY_MAX_STORED_BYTES", default=1_048_576, minimum=0)
 # Open vendor jobs that nobody polled for this long are polled (and settled) by the sweeper.
 PROXY_SWEEP_IDLE_SECONDS = env_int("PROXY_SWEEP_IDLE_SECONDS", default=120, minimum=10)
 CELERY_BEAT_SCHEDULE["nodes-sweep-jobs"] = {"task": "nodes.tasks.sweep_jobs", "schedule": 60.0}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 
@@ -61,6 +63,9 @@ def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | N
         raise _conflict("idempotency_mismatch", "This Idempotency-Key was used for a different request.")
     if not record.done:
         raise _conflict("idempotency_in_flight", "A request with this Idempotency-Key is still running.")
+    if record.response_body is None:
+        # Finished, but the reply was too large to keep: refuse rather than run (and bill) it twice.
+        raise _conflict("idempotency_consumed", "This Idempotency-Key was already used; its reply is gone.")
     return Replay(
         record.response_status or 200,
         record.response_content_type or "application/json",
@@ -75,10 +80,18 @@ def idempotency_finish(*, user_id: int, key: str, response: HttpResponse | None)
     if response is None:
         records.delete()
         return
+    body = response.content
     records.update(
         done=True,
         response_status=response.status_code,
         response_content_type=response.get("Content-Type", "application/json")[:200],
-        response_body=response.content,
+        response_body=body if len(body) <= settings.PROXY_IDEMPOTENCY_MAX_STORED_BYTES else None,
         credits_used=response.get("X-Comfy-Credits-Used", ""),
     )
+
+
+def idempotency_forget(*, now: datetime) -> int:
+    """Drop records past the retry window (finished after a day; abandoned in-flight after two hours)."""
+    finished = IdempotencyRecord.objects.filter(done=True, created_at__lt=now - timedelta(days=1))
+    stale = IdempotencyRecord.objects.filter(done=False, created_at__lt=now - timedelta(hours=2))
+    return finished.delete()[0] + stale.delete()[0]

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from nodes.engine import forward, replies, routing, settle
+from nodes.engine.idempotency import idempotency_forget
 from nodes.engine.types import Outcome, Route, Vendor
 from nodes.models import JobState, ProxyJob
 from nodes.vendors import VENDORS
@@ -95,4 +96,5 @@ def jobs_sweep(*, now: datetime | None = None, limit: int = 200) -> dict[str, An
         settle.job_settle(job=job, outcome=seen.outcome, api_name=vendor.title if vendor else job.vendor)
         settled += 1
     expired = settle.usage_reconcile_expired()
-    return {"polled": len(jobs), "settled": settled, "expired": expired}
+    forgotten = idempotency_forget(now=now)
+    return {"polled": len(jobs), "settled": settled, "expired": expired, "idempotency_forgotten": forgotten}

@@ -131,3 +131,34 @@ def test_it_keeps_polls_outside_the_call_limit(
     for _ in range(5):
         reply = proxy_comfy.get(f"/proxy/kling/v1/videos/text2video/{task}")
         assert reply.status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_rerun_a_call_whose_large_reply_was_not_kept(
+    proxy_comfy: ComfyClient, proxy_upstream: RecordingTransport, settings: Any, owner: Any
+) -> None:
+    settings.PROXY_IDEMPOTENCY_MAX_STORED_BYTES = 10
+    key = "c" * 32
+    before = available_micros(owner)
+    assert proxy_comfy.post_json(GENERATIONS, BODY, **{"Idempotency-Key": key}).status_code == 200
+    again = proxy_comfy.post_json(GENERATIONS, BODY, **{"Idempotency-Key": key})
+    assert again.status_code == 409
+    assert again["X-Comfy-Error-Type"] == "idempotency_consumed"
+    assert len(proxy_upstream.calls) == 1
+    assert before - available_micros(owner) == 40_000
+
+
+@pytest.mark.django_db
+def test_the_sweeper_forgets_old_idempotency_records(owner: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nodes.tasks import sweep_jobs
+
+    old = timezone.now() - timedelta(days=2)
+    IdempotencyRecord.objects.create(user=owner, key="old-done", request_hash="h", done=True, created_at=old)
+    IdempotencyRecord.objects.create(user=owner, key="old-stuck", request_hash="h", created_at=old)
+    IdempotencyRecord.objects.create(user=owner, key="fresh", request_hash="h")
+    assert sweep_jobs()["idempotency_forgotten"] == 2
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
