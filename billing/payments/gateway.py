@@ -59,6 +59,8 @@ class CheckoutOutcome:
     # Only used to find our record; never trusted for the amount (quality.md P4).
     purchase_public_id: str | None
     livemode: bool
+    # The sum of the expanded line items (a server-side retrieve), or None when they were not expanded.
+    line_items_total_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,15 @@ def _uuid_text(value: object) -> str | None:
         return None
 
 
+def _line_items_total(line_items: object) -> int | None:
+    if not isinstance(line_items, dict) or not isinstance(line_items.get("data"), list):
+        return None
+    amounts = [item.get("amount_total") if isinstance(item, dict) else None for item in line_items["data"]]
+    if not all(type(amount) is int for amount in amounts):
+        return -1  # present but unreadable: never matches a real amount
+    return sum(amounts)  # type: ignore[arg-type]
+
+
 def outcome_from_session(session: dict[str, Any]) -> CheckoutOutcome:
     """Read a Checkout Session (a dict from a webhook payload or a retrieve), checking every type."""
     session_id = _text(session.get("id"))
@@ -115,6 +126,7 @@ def outcome_from_session(session: dict[str, Any]) -> CheckoutOutcome:
     metadata = metadata if isinstance(metadata, dict) else {}
     amount_total = session.get("amount_total")
     return CheckoutOutcome(
+        line_items_total_cents=_line_items_total(session.get("line_items")),
         session_id=session_id,
         status=_text(session.get("status")) or "",
         payment_status=_text(session.get("payment_status")) or "",

@@ -139,7 +139,8 @@ def _purchase_for_outcome(outcome: CheckoutOutcome) -> Purchase:
 
 def _cross_check(purchase: Purchase, outcome: CheckoutOutcome) -> None:
     expected_cents = micros_to_cents_floor(purchase.amount_micros)
-    if outcome.currency != "usd" or outcome.amount_total_cents != expected_cents:
+    line_items_ok = outcome.line_items_total_cents in (None, expected_cents)
+    if outcome.currency != "usd" or outcome.amount_total_cents != expected_cents or not line_items_ok:
         raise FulfilmentRejectedError(
             f"Checkout Session {outcome.session_id} reports {outcome.amount_total_cents} "
             f"{outcome.currency or '?'} but purchase {purchase.public_id} is {expected_cents} usd cents."

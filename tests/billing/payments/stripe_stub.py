@@ -67,6 +67,7 @@ def _create(stub: StripeStub, path: str, form: dict[str, str]) -> tuple[int, dic
             "payment_intent": None,
             "metadata": {"purchase_id": form.get("metadata[purchase_id]")},
             "livemode": False,
+            "line_items": {"object": "list", "data": [{"amount_total": amount, "quantity": 1}]},
         }
         stub.sessions[session_id] = obj
     elif path == "/v1/billing_portal/sessions":

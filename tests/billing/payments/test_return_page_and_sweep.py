@@ -86,3 +86,16 @@ def test_the_sweep_expires_abandoned_sandbox_checkouts(owner: Any) -> None:
     sweep_open_purchases()
     assert Purchase.objects.get(pk=old.pk).status == PurchaseStatus.EXPIRED
     assert Purchase.objects.get(pk=fresh.pk).status == PurchaseStatus.PENDING
+
+
+def test_it_cross_checks_the_retrieved_line_items(client: Client, owner: Any, stripe_api: Any) -> None:
+    purchase = _paid_checkout(owner, stripe_api)
+    stripe_api.set_session(
+        purchase.checkout_session_id, line_items={"object": "list", "data": [{"amount_total": 1}]}
+    )
+    client.get(f"/credits/return?session_id={purchase.checkout_session_id}")
+    assert available(owner) == 0
+    [retrieve] = [
+        r for r in stripe_api.requests if r.method == "GET" and r.path.startswith("/v1/checkout/sessions/")
+    ]
+    assert retrieve.form.get("expand[0]") == "line_items"
