@@ -8,4 +8,5 @@ def site(request: HttpRequest) -> dict[str, object]:
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         "CREDITS_PER_USD": settings.CREDITS_PER_USD,
         "ENVIRONMENT": settings.ENVIRONMENT,
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
     }

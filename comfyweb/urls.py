@@ -5,6 +5,7 @@ from comfyweb import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("faq", views.faq, name="faq"),
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
     path("admin/", admin.site.urls),

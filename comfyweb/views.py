@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -31,5 +31,9 @@ def ready(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ready", "database": connection.vendor})
 
 
-def home(request: HttpRequest):  # type: ignore[no-untyped-def]
+def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def faq(request: HttpRequest) -> HttpResponse:
+    return render(request, "faq.html")
