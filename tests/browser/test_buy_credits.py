@@ -13,6 +13,7 @@ from tests.conftest import make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
+SCREENSHOT = "/tmp/cw-h5-credits.png"  # noqa: S108 - a look-at-it artefact, not committed
 
 
 def test_it_buys_10_dollars_of_credits_in_the_sandbox(page: Any) -> None:
@@ -31,10 +32,12 @@ def test_it_buys_10_dollars_of_credits_in_the_sandbox(page: Any) -> None:
     page.wait_for_url(re.compile(r"/billing/sandbox/checkout/"))
     assert page.is_visible("[data-testid=test-mode]")
     assert page.is_visible("text=$10.00")
+    page.screenshot(path=SCREENSHOT.replace("credits", "checkout"), full_page=True)
     page.click("[data-testid=sandbox-pay]")
 
     page.wait_for_url(re.compile(r"/credits$"))
     assert page.is_visible("text=Payment received: 2,110.00 credits")
     assert page.text_content("[data-testid=available-credits]").strip().startswith("2,110.00")
     assert Purchase.objects.get(user=user).status == PurchaseStatus.PAID
+    page.screenshot(path=SCREENSHOT, full_page=True)
     assert page.console_errors == []
