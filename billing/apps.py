@@ -6,6 +6,8 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from billing import signals
+        # `tasks` is imported here, not only by Celery's autodiscovery (which runs in a worker): the
+        # embedded in-process scheduler looks the hold-expiry task up by name in the web process.
+        from billing import signals, tasks  # noqa: F401
 
         signals.connect(self)

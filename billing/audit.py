@@ -31,6 +31,11 @@ _UNBALANCED_SQL = (
     f"SELECT transaction_id, SUM(amount_micros) FROM {_E} "  # noqa: S608
     "GROUP BY transaction_id HAVING SUM(amount_micros) <> 0 ORDER BY transaction_id"
 )
+# L8: no transaction moves credits from one user's wallet to another's.
+_USER_TO_USER_SQL = (
+    f"SELECT e.transaction_id FROM {_E} e JOIN {_A} a ON a.id = e.account_id "  # noqa: S608
+    "WHERE a.kind = 'user' GROUP BY e.transaction_id HAVING COUNT(DISTINCT e.account_id) > 1"
+)
 _CHAIN_SQL = (
     f"SELECT account_id, COUNT(*) FROM {_E} WHERE account_version IS NOT NULL "  # noqa: S608
     "AND balance_after_micros <> balance_before_micros + amount_micros GROUP BY account_id"
@@ -70,6 +75,10 @@ def ledger_drifts() -> list[Drift]:
             found.extend(_wallet_drifts(row))
         cursor.execute(_UNBALANCED_SQL)
         found.extend(Drift(None, f"transaction {t} sums to {s}") for t, s in cursor.fetchall())
+        cursor.execute(_USER_TO_USER_SQL)
+        found.extend(
+            Drift(None, f"transaction {t} moves credits between users") for (t,) in cursor.fetchall()
+        )
         cursor.execute(_CHAIN_SQL)
         found.extend(Drift(a, f"{n} entries break the balance chain") for a, n in cursor.fetchall())
     for drift in found:

@@ -100,3 +100,10 @@ def test_it_never_touches_balances_over_ten_years(wallet, record_property):
     with time_machine.travel(timezone.now() + timedelta(days=3653)):
         expire_holds()
     assert wallet_balance(wallet=wallet) == before
+
+
+def test_the_expiry_task_is_registered_for_the_scheduler(settings):
+    from celery import current_app
+
+    assert "billing.tasks.expire_holds" in current_app.tasks
+    assert settings.CELERY_BEAT_SCHEDULE["billing-expire-holds"]["task"] == "billing.tasks.expire_holds"
