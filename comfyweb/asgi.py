@@ -13,12 +13,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from comfyweb.routing import websocket_urlpatterns  # noqa: E402
+from nodes.engine.asgi import ProxyFastPath  # noqa: E402
 from nodes.storage_asgi import UploadSizeGuard  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # The upload PUT is size-checked before Django spools its body to disk (nodes/storage_asgi.py).
-        "http": UploadSizeGuard(django_asgi_app),
+        # /proxy calls with no Origin (ComfyUI backends) skip browser middleware (nodes/engine/asgi.py).
+        "http": UploadSizeGuard(ProxyFastPath(django_asgi_app)),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -1,0 +1,71 @@
+"""A lean ASGI path for /proxy calls from ComfyUI backends and scripts (no `Origin` header).
+
+Those calls need none of the browser middleware (sessions, messages, CSP, axes, devices, whitenoise), and
+whitenoise, being sync-only, would pin a thread to every call for its whole duration, including the
+minutes a vendor call can take (quality.md BM5). Browser requests (with an `Origin`) and every other path
+take the full Django stack unchanged. What stays: Django's security headers, host validation
+(CommonMiddleware → ALLOWED_HOSTS) and the one error shape (ApiErrorMiddleware); authentication and the
+origin rules run in the view itself (comfyweb.auth).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.exception import convert_exception_to_response
+from django.utils.module_loading import import_string
+
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+
+PROXY_PREFIX = "/proxy/"
+FAST_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "comfyweb.middleware.ApiErrorMiddleware",
+    "django.middleware.common.CommonMiddleware",
+)
+
+
+class _ProxyHandler(ASGIHandler):
+    """Django's ASGI handler (signals, thread-sensitive context, URL routing) with a short chain."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response_async)  # type: ignore[attr-defined]
+        for path in reversed(FAST_MIDDLEWARE):
+            instance = import_string(path)(handler)  # each is async-capable: no thread adapters
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(
+                    0, self.adapt_method_mode(is_async=True, method=instance.process_view)
+                )
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(
+                    self.adapt_method_mode(is_async=False, method=instance.process_exception)
+                )
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
+
+
+def _has_origin(scope: Scope) -> bool:
+    return any(name == b"origin" for name, _value in scope.get("headers", ()))
+
+
+class ProxyFastPath:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.proxy = _ProxyHandler()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        lean = (
+            scope["type"] == "http"
+            and str(scope.get("path", "")).startswith(PROXY_PREFIX)
+            and not _has_origin(scope)
+        )
+        if lean:
+            await self.proxy(dict(scope), receive, send)
+        else:
+            await self.app(scope, receive, send)
