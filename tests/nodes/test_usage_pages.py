@@ -189,3 +189,23 @@ def test_the_pricing_page_applies_the_markup(proxy_prices: PriceVersion) -> None
     PricingSettings.objects.update_or_create(pk=1, defaults={"markup_bps": 5_000})
     html = Client().get("/pricing").content.decode()
     assert "$0.09" in html  # $0.06 + 50 %
+
+
+@pytest.mark.pg
+@pytest.mark.django_db
+def test_the_page_query_walks_the_user_time_index(owner: Any, proxy_prices: PriceVersion) -> None:
+    """Keyset pages stay cheap at any depth: PostgreSQL reads them from (user, created_at, id)."""
+    from django.db import connection
+
+    from nodes.selectors import Cursor, UsageFilters, usage_for_user
+
+    for i in range(30):
+        _usage(owner, proxy_prices, i)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE nodes_usagerecord")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would otherwise be scanned
+    cursor_at = Cursor(timezone.now(), 10**9)
+    rows = usage_for_user(user=owner, filters=UsageFilters()).filter(created_at__lt=cursor_at.created_at)[:51]
+    plan = rows.explain()
+    assert "usage_user_time_idx" in plan
+    assert "Sort" not in plan.split("usage_user_time_idx")[0]  # ordered by the index, not sorted
