@@ -74,8 +74,6 @@ def billing_portal(request: HttpRequest) -> HttpResponse:
     except PaymentGatewayError:
         messages.error(request, "The billing portal could not be opened right now. Try again in a moment.")
         return redirect(CREDITS_URL)
-    if gateway.name == Gateway.SANDBOX:
-        messages.info(request, "TEST MODE: there is no billing portal without Stripe; nothing is stored.")
     return HttpResponseRedirect(url)
 
 
