@@ -335,6 +335,13 @@ class WalletStatusChange(models.Model):
     reason = models.CharField(max_length=500)
     status_before = models.CharField(max_length=8, choices=AccountStatus.choices)
     status_after = models.CharField(max_length=8, choices=AccountStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,  # null: the system (a dispute, an erasure pipeline)
+        blank=True,
+        related_name="wallet_status_changes",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

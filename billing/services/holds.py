@@ -85,6 +85,8 @@ def credits_reserve(
     require_key(key)
     fingerprint = request_hash("reserve", wallet.pk, amount_micros)
     memo, now = memo[:500], timezone.now()
+    if expires_at <= now:
+        raise InvalidLedgerRequest("A reservation must expire in the future.")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             _HOLD_INSERT_SQL,

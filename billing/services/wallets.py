@@ -51,7 +51,9 @@ _TRANSITIONS = {
 }
 
 
-def _change_status(*, wallet: LedgerAccount, action: WalletAction, reason: str, key: str) -> LedgerAccount:
+def _change_status(
+    *, wallet: LedgerAccount, action: WalletAction, reason: str, key: str, actor: User | None
+) -> LedgerAccount:
     require_key(key)
     with transaction.atomic():
         locked = LedgerAccount.objects.select_for_update().get(pk=wallet.pk, kind=AccountKind.USER)
@@ -62,6 +64,7 @@ def _change_status(*, wallet: LedgerAccount, action: WalletAction, reason: str, 
             reason=reason[:500],
             status_before=locked.status,
             status_after=_TRANSITIONS[action],
+            actor=actor,
         )
         if not insert_or_conflict(change):
             existing = WalletStatusChange.objects.get(key=key)
@@ -75,23 +78,27 @@ def _change_status(*, wallet: LedgerAccount, action: WalletAction, reason: str, 
     return locked
 
 
-def wallet_freeze(*, wallet: LedgerAccount, reason: str, key: str) -> LedgerAccount:
+def wallet_freeze(
+    *, wallet: LedgerAccount, reason: str, key: str, actor: User | None = None
+) -> LedgerAccount:
     """No new holds while frozen; open holds still settle and payments still credit."""
-    return _change_status(wallet=wallet, action=WalletAction.FREEZE, reason=reason, key=key)
+    return _change_status(wallet=wallet, action=WalletAction.FREEZE, reason=reason, key=key, actor=actor)
 
 
-def wallet_unfreeze(*, wallet: LedgerAccount, reason: str, key: str) -> LedgerAccount:
-    return _change_status(wallet=wallet, action=WalletAction.UNFREEZE, reason=reason, key=key)
+def wallet_unfreeze(
+    *, wallet: LedgerAccount, reason: str, key: str, actor: User | None = None
+) -> LedgerAccount:
+    return _change_status(wallet=wallet, action=WalletAction.UNFREEZE, reason=reason, key=key, actor=actor)
 
 
-def wallet_close(*, wallet: LedgerAccount, reason: str, key: str) -> LedgerAccount:
+def wallet_close(*, wallet: LedgerAccount, reason: str, key: str, actor: User | None = None) -> LedgerAccount:
     """Close for good: no new holds, open holds released, the remaining balance forfeited with an entry.
 
     Three short steps rather than one transaction, so the lock order (hold, then wallet) stays the same as
     in capture and release: first the status (stops new holds), then each open hold, then the forfeit.
     A repeat with the same key finishes a close that was interrupted half-way.
     """
-    locked = _change_status(wallet=wallet, action=WalletAction.CLOSE, reason=reason, key=key)
+    locked = _change_status(wallet=wallet, action=WalletAction.CLOSE, reason=reason, key=key, actor=actor)
     for hold in Hold.objects.filter(wallet_id=wallet.pk, status=HoldStatus.OPEN).order_by("id"):
         try:
             hold_release(hold=hold, reason="wallet closed")

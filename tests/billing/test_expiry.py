@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from billing.errors import HoldAlreadyResolved
+from billing.errors import HoldAlreadyResolved, InvalidLedgerRequest
 from billing.models import Hold, HoldStatus
 from billing.selectors import wallet_balance
 from billing.services import credits_reserve, hold_capture, hold_release, holds_expire
@@ -61,7 +61,7 @@ def test_it_refuses_a_capture_past_expiry_even_before_the_sweep(wallet):
 
 
 def test_it_expires_in_expires_at_order(wallet):
-    now = timezone.now()
+    now = timezone.now() + timedelta(seconds=20)  # the sweep's clock
     late = credits_reserve(wallet=wallet, amount_micros=10, expires_at=now - timedelta(seconds=1), key="late")
     early = credits_reserve(
         wallet=wallet, amount_micros=10, expires_at=now - timedelta(seconds=9), key="early"
@@ -87,7 +87,7 @@ def test_it_expires_in_expires_at_order(wallet):
 
 
 def test_it_skips_holds_resolved_meanwhile(wallet):
-    now = timezone.now()
+    now = timezone.now() + timedelta(seconds=20)  # the sweep's clock
     hold = credits_reserve(wallet=wallet, amount_micros=10, expires_at=now - timedelta(seconds=1), key="h1")
     hold_release(hold=hold)
     assert holds_expire(now=now) == 0
@@ -107,3 +107,9 @@ def test_the_expiry_task_is_registered_for_the_scheduler(settings):
 
     assert "billing.tasks.expire_holds" in current_app.tasks
     assert settings.CELERY_BEAT_SCHEDULE["billing-expire-holds"]["task"] == "billing.tasks.expire_holds"
+
+
+def test_it_refuses_a_reservation_that_has_already_expired(wallet):
+    with pytest.raises(InvalidLedgerRequest):
+        credits_reserve(wallet=wallet, amount_micros=10, expires_at=timezone.now(), key="h1")
+    assert not Hold.objects.exists()

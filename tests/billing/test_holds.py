@@ -140,3 +140,28 @@ def test_it_refuses_bad_amounts(wallet, amount):
 def test_it_refuses_an_empty_key(wallet):
     with pytest.raises(InvalidLedgerRequest):
         credits_reserve(wallet=wallet, amount_micros=10, expires_at=later(), key="")
+
+
+def test_the_check_constraint_backs_the_guard_and_maps_to_402(wallet, monkeypatch):
+    """If the conditional UPDATE were ever wrong, the database still refuses the overdraft, as a 402."""
+    from billing.services import holds
+
+    unguarded = holds._RESERVE_SQL.split(" WHERE ")[0] + " WHERE id = %s AND %s > 0"
+    monkeypatch.setattr(holds, "_RESERVE_SQL", unguarded)
+    with pytest.raises(InsufficientCredits) as exc:
+        credits_reserve(wallet=wallet, amount_micros=1_001, expires_at=later(), key="h1")
+    assert exc.value.to_api_error().status == 402
+    assert _state(wallet) == (1_000, 0, 1_000)
+    assert not Hold.objects.filter(key="h1").exists()
+
+
+def test_a_freeze_and_unfreeze_record_the_actor(wallet, staff):
+    from billing.models import WalletStatusChange
+    from billing.services import wallet_unfreeze
+
+    wallet_freeze(wallet=wallet, reason="chargeback", key="f1", actor=staff)
+    wallet_unfreeze(wallet=wallet, reason="won", key="u1")
+    assert list(WalletStatusChange.objects.order_by("id").values_list("actor_id", flat=True)) == [
+        staff.pk,
+        None,
+    ]
