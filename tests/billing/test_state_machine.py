@@ -5,6 +5,7 @@ PostgreSQL run with real commits is marked `pg`)."""
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -303,10 +304,14 @@ def _run(examples: int, steps: int) -> None:
     )
 
 
+# Push tier: 200 examples of up to 8 steps; the full tier (LEDGER_FULL=1): 1,000 of up to 50.
+EXAMPLES, STEPS = (1_000, 50) if os.environ.get("LEDGER_FULL") == "1" else (200, 8)
+
+
 def test_it_matches_the_model_after_every_step(db, record_property):
-    _run(examples=200, steps=8)
-    record_property("L-06.examples", 200)
-    print("FIGURE L-06 examples=200 steps<=8 falsifying=0")
+    _run(examples=EXAMPLES, steps=STEPS)
+    record_property("L-06.examples", EXAMPLES)
+    print(f"FIGURE L-06 examples={EXAMPLES} steps<={STEPS} falsifying=0")
 
 
 @pytest.mark.pg
