@@ -6,10 +6,12 @@ from CSRF by design.
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -109,12 +111,37 @@ def _positive_int_param(request: HttpRequest, name: str, *, default: int, maximu
     return int(raw)
 
 
+def _datetime_param(request: HttpRequest, name: str) -> datetime | None:
+    """An optional RFC 3339 timestamp with a time zone (the contract's start_date / end_date)."""
+    raw = request.GET.get(name)
+    if not raw:
+        return None
+    try:
+        value = parse_datetime(raw[:64])
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise invalid_request(f"{name} must be an RFC 3339 date-time with a time zone.")
+    return value
+
+
 @require_GET
 def customers_events(request: HttpRequest) -> JsonResponse:
     principal = authenticate_request(request)
     page = _positive_int_param(request, "page", default=1, maximum=10_000_000)
     limit = _positive_int_param(request, "limit", default=10, maximum=MAX_EVENTS_LIMIT)
-    return JsonResponse(customer_events_page(user=principal.user, page=page, limit=limit).body())
+    event_type = request.GET.get("filter") or None
+    if event_type is not None and (len(event_type) > 64 or not event_type.replace("_", "").isalnum()):
+        raise invalid_request("filter must be an event type such as credit_added.")
+    page_body = customer_events_page(
+        user=principal.user,
+        page=page,
+        limit=limit,
+        start=_datetime_param(request, "start_date"),
+        end=_datetime_param(request, "end_date"),
+        event_type=event_type,
+    )
+    return JsonResponse(page_body.body())
 
 
 @csrf_exempt

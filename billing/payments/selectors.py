@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from billing.models import AccountKind, CustomerEvent, LedgerAccount
@@ -48,9 +49,23 @@ def _rfc3339(value: Any) -> str:
     return str(value.isoformat().replace("+00:00", "Z"))
 
 
-def customer_events_page(*, user: Any, page: int, limit: int) -> EventsPage:
+def customer_events_page(
+    *,
+    user: Any,
+    page: int,
+    limit: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    event_type: str | None = None,
+) -> EventsPage:
     """The user's own events, newest first (comfy-contract.md §8.4 AuditLog rows)."""
     events = CustomerEvent.objects.filter(user=user).order_by("-created_at", "-id")
+    if start is not None:
+        events = events.filter(created_at__gte=start)
+    if end is not None:
+        events = events.filter(created_at__lte=end)
+    if event_type:
+        events = events.filter(event_type=event_type)
     offset = (page - 1) * limit
     rows = events[offset : offset + limit]
     return EventsPage(

@@ -13,8 +13,8 @@ from billing.models import CustomerEvent
 from tests.billing.payments.helpers import api_key_for
 
 
-def _events(user: Any, n: int) -> None:
-    base = timezone.now() - timedelta(days=1)
+def _events(user: Any, n: int, base: Any = None) -> None:
+    base = base or timezone.now() - timedelta(days=1)
     for i in range(n):
         CustomerEvent.objects.create(
             user=user,
@@ -71,5 +71,40 @@ def test_it_never_shows_another_users_events(client: Client, owner: Any, outside
 )
 def test_it_refuses_bad_paging_with_400(client: Client, owner: Any, query: str) -> None:
     response = client.get(f"/customers/events?{query}", HTTP_X_API_KEY=api_key_for(owner))
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request"
+
+
+def test_it_filters_by_date_range_and_type(client: Client, owner: Any) -> None:
+    CustomerEvent.objects.filter(user=owner).delete()
+    base = timezone.now() - timedelta(days=1)
+    _events(owner, 10, base)  # one a minute from a day ago
+    CustomerEvent.objects.create(user=owner, event_type="api_usage_completed", params={})
+    start = (base + timedelta(minutes=3)).isoformat()
+    end = (base + timedelta(minutes=5, seconds=30)).isoformat()
+    key = api_key_for(owner)
+    body = client.get(
+        "/customers/events",
+        {"start_date": start, "end_date": end, "filter": "credit_added"},
+        HTTP_X_API_KEY=key,
+    ).json()
+    assert [e["params"]["amount"] for e in body["events"]] == [600, 500, 400]
+    assert (
+        client.get("/customers/events", {"filter": "api_usage_completed"}, HTTP_X_API_KEY=key).json()["total"]
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start_date": "yesterday"},
+        {"end_date": "2026-01-01T00:00:00"},
+        {"filter": "x;drop"},
+        {"start_date": "2026-13-01T00:00:00Z"},
+    ],
+)
+def test_it_refuses_bad_date_and_filter_parameters(client: Client, owner: Any, query: dict[str, str]) -> None:
+    response = client.get("/customers/events", query, HTTP_X_API_KEY=api_key_for(owner))
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request"
