@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 
-from billing.money import format_credits, micros_to_cents_floor
+from billing.money import micros_to_cents_floor
 from billing.payments.models import Gateway, Purchase, PurchaseStatus
 from comfyweb.errors import ApiError
 
@@ -96,7 +96,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= 255 else None
 
 
-def _uuid_text(value: object) -> str | None:
+def uuid_text(value: object) -> str | None:
     """Our purchase id from metadata, only if it is a well-formed UUID (else it cannot be ours)."""
     text = _text(value)
     try:
@@ -133,7 +133,7 @@ def outcome_from_session(session: dict[str, Any]) -> CheckoutOutcome:
         amount_total_cents=amount_total if type(amount_total) is int else None,
         currency=(_text(session.get("currency")) or "").lower(),
         payment_intent_id=_text(payment_intent),
-        purchase_public_id=_uuid_text(metadata.get("purchase_id")),
+        purchase_public_id=uuid_text(metadata.get("purchase_id")),
         livemode=session.get("livemode") is True,
     )
 
@@ -339,7 +339,3 @@ def gateway_get() -> PaymentGateway:
     if settings.STRIPE_SECRET_KEY:
         return StripeGateway(api_key=settings.STRIPE_SECRET_KEY, api_base=settings.STRIPE_API_BASE)
     return SandboxGateway()
-
-
-def credits_label(amount_micros: int) -> str:
-    return format_credits(amount_micros)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.payments.gateway import MalformedObjectError, _uuid_text, outcome_from_session
+from billing.payments.gateway import MalformedObjectError, outcome_from_session, uuid_text
 from billing.payments.models import PurchaseStatus, StripeEvent, StripeEventStatus
 from billing.payments.services.adjustments import charge_dispute_record, charge_refund_record
 from billing.payments.services.balance_watch import auto_topup_payment_failed
@@ -141,7 +141,7 @@ def _auto_topup_purchase_id(obj: dict[str, Any]) -> str | None:
     assert isinstance(metadata, dict)
     if metadata.get("kind") != "auto_topup":
         return None  # Checkout payments are fulfilled from their session events
-    return _uuid_text(metadata.get("purchase_id"))
+    return uuid_text(metadata.get("purchase_id"))
 
 
 def _on_intent_succeeded(obj: dict[str, Any]) -> None:
