@@ -156,7 +156,7 @@ def _grant_complete(grant: Grant, *, approver: User | None) -> None:
 def credits_grant_approve(*, grant: Grant, approver: User) -> Grant:
     """Complete a pending grant; approving a completed grant again changes nothing."""
     with transaction.atomic():
-        locked = Grant.objects.select_for_update().select_related("wallet").get(pk=grant.pk)
+        locked = Grant.objects.select_for_update(of=("self",)).select_related("wallet").get(pk=grant.pk)
         if locked.status == GrantStatus.COMPLETED:
             return locked
         _check_approver(locked, approver)
@@ -215,7 +215,9 @@ def _lock_available(wallet_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT balance_micros - held_micros FROM {ACCOUNT_TABLE} WHERE id = %s"  # noqa: S608
-            + (" FOR UPDATE" if connection.features.has_select_for_update else ""),
+            # FOR NO KEY UPDATE, like the UPDATE that follows: it does not block the foreign-key checks
+            # of concurrent hold inserts. SQLite has no row locks; BEGIN IMMEDIATE serialises writers.
+            + (" FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""),
             [wallet_id],
         )
         row = cursor.fetchone()

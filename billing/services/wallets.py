@@ -56,7 +56,7 @@ def _change_status(
 ) -> LedgerAccount:
     require_key(key)
     with transaction.atomic():
-        locked = LedgerAccount.objects.select_for_update().get(pk=wallet.pk, kind=AccountKind.USER)
+        locked = LedgerAccount.objects.select_for_update(no_key=True).get(pk=wallet.pk, kind=AccountKind.USER)
         change = WalletStatusChange(
             wallet=locked,
             key=key,
@@ -105,7 +105,7 @@ def wallet_close(*, wallet: LedgerAccount, reason: str, key: str, actor: User | 
         except HoldAlreadyResolved:
             continue
     with transaction.atomic():
-        locked = LedgerAccount.objects.select_for_update().get(pk=wallet.pk)
+        locked = LedgerAccount.objects.select_for_update(no_key=True).get(pk=wallet.pk)
         remainder = locked.balance_micros - locked.held_micros
         if remainder <= 0:
             return locked
