@@ -337,6 +337,7 @@ class Batch:
     statuses: Counter[str] = field(default_factory=Counter)
     timings: list[dict[str, float]] = field(default_factory=list)
     elapsed_s: float = 0.0
+    finished_s: list[float] = field(default_factory=list)  # completion times since the batch started
     cpu_ms: float | None = None  # the server's CPU over the batch (platform, or the stub for direct)
     pg_cpu_ms: float | None = None
 
@@ -721,10 +722,10 @@ async def bm2(
 
 # --- BM5: 1,000 held calls ---------------------------------------------------------------------------------
 def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS / VmHWM in KiB."""
+    """VmRSS / VmHWM in KiB, and the number of OS threads."""
     out: dict[str, int] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(("VmRSS:", "VmHWM:")):
+        if line.startswith(("VmRSS:", "VmHWM:", "Threads:")):
             name, value = line.split(":", 1)
             out[name] = int(value.split()[0])
     return out
@@ -757,12 +758,17 @@ async def stub_reset(port: int) -> None:
         conn.close()
 
 
-async def hold_calls(target: Target, accounts: Accounts, calls: int, hold_ms: int, limit_s: float) -> Batch:
-    """`calls` requests at once, each on its own connection; bounded by `limit_s` each."""
+async def hold_calls(
+    target: Target, accounts: Accounts, calls: int, hold_ms: int, limit_s: float, *, ramp_s: float = 0.0
+) -> Batch:
+    """`calls` requests at once (or spread evenly over `ramp_s`), each on its own connection; each
+    bounded by `limit_s`."""
     batch = Batch(target.name, calls, hold_ms)
     body = body_for(hold_ms)
 
-    async def one() -> None:
+    async def one(i: int) -> None:
+        if ramp_s:
+            await asyncio.sleep(ramp_s * i / calls)
         conn = HttpConn("127.0.0.1", target.port)
         t0 = time.perf_counter()
         try:
@@ -775,10 +781,11 @@ async def hold_calls(target: Target, accounts: Accounts, calls: int, hold_ms: in
         finally:
             conn.close()
         batch.latencies_ms.append((time.perf_counter() - t0) * 1000)
+        batch.finished_s.append(time.perf_counter() - started)
         batch.statuses[key] += 1
 
     started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(calls)))
+    await asyncio.gather(*(one(i) for i in range(calls)))
     batch.elapsed_s = time.perf_counter() - started
     return batch
 
@@ -791,6 +798,7 @@ async def bm5(
 
     calls, hold_ms = args.bm5_calls, args.hold_seconds * 1000
     limit_s = args.hold_seconds + 120.0
+    ramp_s = args.bm5_ramp_seconds
     # A fresh platform process: its RSS baseline and peak belong to this benchmark alone.
     await ctx.restart()
     proxied = ctx.target
@@ -805,7 +813,7 @@ async def bm5(
 
     # Reference: the same 1,000 held calls sent straight to the stub (shows client and stub can hold them).
     await stub_reset(direct.port)
-    ref = await hold_calls(direct, accounts, calls, hold_ms, limit_s)
+    ref = await hold_calls(direct, accounts, calls, hold_ms, limit_s, ramp_s=ramp_s)
     ref_peak = (await stub_stats(direct.port))["max_inflight"]
 
     since = timezone.now()
@@ -814,8 +822,8 @@ async def bm5(
     samples: list[dict[str, Any]] = []
     health_samples: list[tuple[float, float]] = []  # (time since start, ms)
     started = time.perf_counter()
-    task = asyncio.create_task(hold_calls(proxied, accounts, calls, hold_ms, limit_s))
-    deadline = started + limit_s + 10
+    task = asyncio.create_task(hold_calls(proxied, accounts, calls, hold_ms, limit_s, ramp_s=ramp_s))
+    deadline = started + ramp_s + limit_s + 10
     while not task.done() and time.perf_counter() < deadline:
         now = time.perf_counter() - started
         try:
@@ -839,6 +847,7 @@ async def bm5(
                     "pg_idle_in_tx": idle_tx,
                     "stub_inflight": stub["inflight"],
                     "rss_kib": proc_status(pid)["VmRSS"],
+                    "threads": proc_status(pid)["Threads"],
                 }
             )
         await asyncio.sleep(0.05)
@@ -851,7 +860,7 @@ async def bm5(
     # "Held": from the moment the stub saw its peak number of calls in flight until the first completed.
     peak = max((s["stub_inflight"] for s in samples), default=0)
     t_peak = next((s["t"] for s in samples if s["stub_inflight"] == peak), 0.0)
-    t_first_done = min(held_batch.latencies_ms, default=0.0) / 1000
+    t_first_done = min(held_batch.finished_s, default=0.0)
     held = [ms for t, ms in health_samples if t_peak <= t <= t_first_done] or [ms for _, ms in health_samples]
     during_hold = [s for s in samples if s["stub_inflight"] > 0]
     rss_peak = max(after.get("VmHWM", 0), *(s["rss_kib"] for s in samples))
@@ -859,6 +868,7 @@ async def bm5(
     payload = {
         "calls": calls,
         "hold_seconds": args.hold_seconds,
+        "ramp_seconds": ramp_s,
         "completed": held_batch.ok,
         "statuses": dict(held_batch.statuses),
         "errors": held_batch.errors,
@@ -879,6 +889,8 @@ async def bm5(
         "rss_growth_mib": (rss_peak - baseline["VmRSS"]) / 1024,
         "rss_per_call_kib": (rss_peak - baseline["VmRSS"]) / calls,
         "rss_after_kib": after["VmRSS"],
+        "threads_baseline": baseline["Threads"],
+        "threads_max": max((s["threads"] for s in samples), default=0),
         "pg_connections_max": max((s["pg_total"] for s in during_hold), default=0),
         "pg_active_max": max((s["pg_active"] for s in during_hold), default=0),
         "pg_idle_in_tx_max": max((s["pg_idle_in_tx"] for s in during_hold), default=0),
@@ -1019,6 +1031,12 @@ def main() -> None:
         help="the platform's cache (the rate limiter's counters): Redis as in production, or in-process",
     )
     parser.add_argument("--profile", default="", help="write an all-threads profile of the platform here")
+    parser.add_argument(
+        "--bm5-ramp-seconds",
+        type=float,
+        default=0.0,
+        help="spread the BM5 calls' starts over this many seconds (default: all at once)",
+    )
     parser.add_argument("--hold-seconds", type=int, default=5, help="BM5 upstream hold (quality.md: 30)")
     args = parser.parse_args()
     if args.reps < 5:
