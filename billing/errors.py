@@ -88,3 +88,19 @@ class IdempotencyConflict(LedgerError):  # noqa: N818 (names fixed by interfaces
 class GrantNotPermitted(LedgerError):  # noqa: N818 (names fixed by interfaces.md)
     status = 403
     error_type = "forbidden"
+
+
+class LedgerBusy(LedgerError):  # noqa: N818 (reads as a state, like the others)
+    """The database could not take the write in time (SQLite's "database is locked" under load).
+
+    A 503 with Retry-After, never a 500 (quality.md §3.0); nothing was written, so a retry is safe.
+    """
+
+    status = 503
+    error_type = "service_unavailable"
+
+    def __init__(self, message: str = "The ledger is busy; retry in a moment.") -> None:
+        super().__init__(message)
+
+    def to_api_error(self) -> ApiError:
+        return ApiError(self.status, self.error_type, self.message, headers={"Retry-After": "1"})

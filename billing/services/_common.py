@@ -3,24 +3,44 @@ the wallet-row statements and booking a balanced transaction."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import connection, models
+from django.db import OperationalError, connection, models
 from django.db.backends.utils import CursorWrapper
 
-from billing.errors import IdempotencyConflict, InvalidLedgerRequest, WalletClosed
+from billing.errors import IdempotencyConflict, InvalidLedgerRequest, LedgerBusy, WalletClosed
 from billing.models import AccountKind, HouseAccount, LedgerAccount, LedgerEntry
 
 M = TypeVar("M", bound=models.Model)
 
 ACCOUNT_TABLE = LedgerAccount._meta.db_table
 ENTRY_TABLE = LedgerEntry._meta.db_table
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def busy_means_retry(service: Callable[P, R]) -> Callable[P, R]:
+    """Turn SQLite's "database is locked" (a write that waited out the busy timeout) into LedgerBusy."""
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return service(*args, **kwargs)
+        except OperationalError as exc:
+            if "database is locked" in str(exc):
+                raise LedgerBusy() from exc
+            raise
+
+    return wrapper
 
 
 def request_hash(*parts: object) -> str:

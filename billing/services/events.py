@@ -6,7 +6,7 @@ from typing import Any
 
 from accounts.models import User
 from billing.models import CustomerEvent
-from billing.services._common import insert_or_conflict
+from billing.services._common import busy_means_retry, insert_or_conflict
 
 
 def event_insert(
@@ -21,6 +21,7 @@ def event_insert(
     return CustomerEvent.objects.get(key=key)
 
 
+@busy_means_retry
 def customer_event_record(
     *, user: User, event_type: str, params: dict[str, Any], key: str | None = None
 ) -> CustomerEvent:

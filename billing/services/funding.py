@@ -18,6 +18,7 @@ from billing.money import micros_to_cents_floor
 from billing.services._common import (
     ACCOUNT_TABLE,
     book,
+    busy_means_retry,
     check_replay,
     insert_or_conflict,
     request_hash,
@@ -41,6 +42,7 @@ def _credit_added(wallet: LedgerAccount, txn: LedgerTransaction, amount_micros: 
     )
 
 
+@busy_means_retry
 def credits_purchase(
     *,
     wallet: LedgerAccount,
@@ -80,6 +82,7 @@ def _check_staff(user: User | None, role: str) -> None:
         raise GrantNotPermitted(f"Only active staff can {role} a grant.")
 
 
+@busy_means_retry
 def credits_grant(
     *,
     wallet: LedgerAccount,
@@ -153,6 +156,7 @@ def _grant_complete(grant: Grant, *, approver: User | None) -> None:
     _credit_added(grant.wallet, txn, grant.amount_micros)
 
 
+@busy_means_retry
 def credits_grant_approve(*, grant: Grant, approver: User) -> Grant:
     """Complete a pending grant; approving a completed grant again changes nothing."""
     with transaction.atomic():
@@ -171,6 +175,7 @@ class ClawbackResult:
     loss_micros: int  # already spent or held: booked to chargeback_loss
 
 
+@busy_means_retry
 def credits_clawback(
     *, wallet: LedgerAccount, payment_reference: str, amount_micros: int, key: str
 ) -> ClawbackResult:

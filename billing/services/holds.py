@@ -34,6 +34,7 @@ from billing.services._common import (
     ENTRY_TABLE,
     WalletLeg,
     book,
+    busy_means_retry,
     check_replay,
     db_time,
     house_account_id,
@@ -77,6 +78,7 @@ _NOT_EXPIRED = " AND expires_at > %s"
 _EXPIRED = " AND expires_at <= %s"
 
 
+@busy_means_retry
 def credits_reserve(
     *, wallet: LedgerAccount, amount_micros: int, expires_at: datetime, key: str, memo: str = ""
 ) -> Hold:
@@ -220,6 +222,7 @@ def _settle_and_book(
     )
 
 
+@busy_means_retry
 def hold_capture(*, hold: Hold, amount_micros: int) -> Hold:
     """Take `amount_micros` (≤ the reserved amount) and return the rest to available, in one transaction."""
     if isinstance(amount_micros, bool) or not isinstance(amount_micros, int) or amount_micros < 0:
@@ -230,6 +233,7 @@ def hold_capture(*, hold: Hold, amount_micros: int) -> Hold:
     return hold
 
 
+@busy_means_retry
 def hold_release(*, hold: Hold, reason: str = "") -> Hold:
     """Give the whole reservation back (a failed, moderated, cancelled or timed-out call)."""
     _resolve(hold, status=HoldStatus.RELEASED, reason=reason, now=timezone.now())
@@ -240,6 +244,7 @@ def _hold_expire(hold: Hold, *, now: datetime) -> None:
     _resolve(hold, status=HoldStatus.EXPIRED, reason="expired", now=now, extra=_EXPIRED)
 
 
+@busy_means_retry
 def holds_expire(*, now: datetime) -> int:
     """Expire every open hold whose `expires_at` ≤ now, oldest expiry first; return how many expired."""
     expired = 0

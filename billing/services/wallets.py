@@ -18,11 +18,12 @@ from billing.models import (
     WalletStatusChange,
 )
 from billing.models import TransactionCode as Code
-from billing.services._common import book, insert_or_conflict, require_key, wallet_post
+from billing.services._common import book, busy_means_retry, insert_or_conflict, require_key, wallet_post
 from billing.services.events import event_insert
 from billing.services.holds import hold_release
 
 
+@busy_means_retry
 def wallet_create_for_user(*, user: User) -> LedgerAccount:
     """The user's wallet, created once (idempotent), with the `account_created` event."""
     with transaction.atomic():
@@ -78,6 +79,7 @@ def _change_status(
     return locked
 
 
+@busy_means_retry
 def wallet_freeze(
     *, wallet: LedgerAccount, reason: str, key: str, actor: User | None = None
 ) -> LedgerAccount:
@@ -85,12 +87,14 @@ def wallet_freeze(
     return _change_status(wallet=wallet, action=WalletAction.FREEZE, reason=reason, key=key, actor=actor)
 
 
+@busy_means_retry
 def wallet_unfreeze(
     *, wallet: LedgerAccount, reason: str, key: str, actor: User | None = None
 ) -> LedgerAccount:
     return _change_status(wallet=wallet, action=WalletAction.UNFREEZE, reason=reason, key=key, actor=actor)
 
 
+@busy_means_retry
 def wallet_close(*, wallet: LedgerAccount, reason: str, key: str, actor: User | None = None) -> LedgerAccount:
     """Close for good: no new holds, open holds released, the remaining balance forfeited with an entry.
 

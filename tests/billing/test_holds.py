@@ -165,3 +165,19 @@ def test_a_freeze_and_unfreeze_record_the_actor(wallet, staff):
         staff.pk,
         None,
     ]
+
+
+def test_a_locked_database_is_a_503_with_retry_after(wallet):
+    """SQLite's "database is locked" (a write that waited out the busy timeout) is never a 500."""
+    from django.db import OperationalError, connection
+
+    from billing.errors import LedgerBusy
+
+    def locked(execute, sql, params, many, context):
+        raise OperationalError("database is locked")
+
+    with connection.execute_wrapper(locked), pytest.raises(LedgerBusy) as exc:
+        credits_reserve(wallet=wallet, amount_micros=10, expires_at=later(), key="h1")
+    api = exc.value.to_api_error()
+    assert (api.status, api.headers["Retry-After"]) == (503, "1")
+    assert not Hold.objects.filter(key="h1").exists()
