@@ -66,12 +66,16 @@ def charge_race(wallet: LedgerAccount, *, pushes: int, threads: int, capture_at_
     return outcome
 
 
-def sample_pending(wallet: LedgerAccount, stop: threading.Event, samples: list[int]) -> None:
+def sample_pending(
+    wallet: LedgerAccount, stop: threading.Event, samples: list[int], started: threading.Event
+) -> None:
+    """Read the wallet's pending (held) amount every millisecond until stopped."""
     from django.db import connection
 
     try:
         while not stop.is_set():
             samples.append(wallet_balance(wallet=wallet).held_micros)
+            started.set()
             time.sleep(0.001)
     finally:
         connection.close()

@@ -42,8 +42,10 @@ def _l01(owner, record_property, *, pushes, threads, test_id):
 def _l02(owner, record_property, *, pushes, threads, test_id):
     wallet = wallet_of(owner)
     stop, samples = threading.Event(), []
-    sampler = threading.Thread(target=sample_pending, args=(wallet, stop, samples))
+    started = threading.Event()
+    sampler = threading.Thread(target=sample_pending, args=(wallet, stop, samples, started))
     sampler.start()
+    assert started.wait(timeout=60)  # the sampler is reading before the race begins
     try:
         outcome = charge_race(wallet, pushes=pushes, threads=threads, capture_at_once=False)
     finally:
