@@ -62,14 +62,14 @@ async def metered(ctx: Ctx) -> HttpResponse:
             headers={"Retry-After": "2"},
         ) from exc
     ctx.timing.stage("reserve")
-    usage_id = admission.usage_id
+    ref = admission.ref
     api_name = ctx.vendor.title
     try:
         response = await send_upstream(ctx, upstream, upstream_path(ctx))
     except forward.NotSentError as exc:
         ctx.timing.stage("upstream")
         reason = str(exc)
-        await db(lambda: _fail(ctx, usage_id, UsageStatus.UPSTREAM_ERROR, reason, may_bill=False))
+        await db(lambda: _fail(ctx, ref, UsageStatus.UPSTREAM_ERROR, reason, may_bill=False))
         status = 504 if "timeout" in type(exc.__cause__).__name__.lower() else 502
         raise ApiError(
             status, "upstream_unavailable", f"{ctx.vendor.title} could not be reached; nothing was charged."
@@ -77,7 +77,7 @@ async def metered(ctx: Ctx) -> HttpResponse:
     except forward.OutcomeUnknownError as exc:
         ctx.timing.stage("upstream")
         reason = str(exc)
-        await db(lambda: _fail(ctx, usage_id, UsageStatus.UNKNOWN, reason, may_bill=True))
+        await db(lambda: _fail(ctx, ref, UsageStatus.UNKNOWN, reason, may_bill=True))
         raise ApiError(
             424,
             "upstream_outcome_unknown",
@@ -92,7 +92,7 @@ async def metered(ctx: Ctx) -> HttpResponse:
             if response.status_code >= 500 or response.status_code == 429
             else UsageStatus.REJECTED
         )
-        await db(lambda: _fail(ctx, usage_id, outcome_status, error.message, upstream=response.status_code))
+        await db(lambda: _fail(ctx, ref, outcome_status, error.message, upstream=response.status_code))
         if outcome_status == UsageStatus.REJECTED:
             rejected: HttpResponse = error.response()
             rejected["X-Comfy-Upstream"] = "1"
@@ -105,16 +105,14 @@ async def metered(ctx: Ctx) -> HttpResponse:
             ctx, admission=admission, quote=quote, response=response, data=data, upstream_ms=upstream_ms
         )
     else:
-        reply = await _sync_settle(
-            ctx, usage_id=usage_id, quote=quote, response=response, data=data, api_name=api_name
-        )
+        reply = await _sync_settle(ctx, ref=ref, quote=quote, response=response, data=data, api_name=api_name)
     reply["X-Comfy-Upstream"] = "1"
     return reply
 
 
 def _fail(
     ctx: Ctx,
-    usage_id: int,
+    ref: settle.UsageRef,
     status: UsageStatus,
     message: str,
     *,
@@ -122,7 +120,7 @@ def _fail(
     upstream: int | None = None,
 ) -> None:
     settle.usage_settle(
-        usage_id=usage_id,
+        ref=ref,
         status=status,
         message=message,
         may_bill=may_bill,
@@ -134,7 +132,7 @@ def _fail(
 
 
 async def _sync_settle(
-    ctx: Ctx, *, usage_id: int, quote: Quote, response: httpx.Response, data: Any, api_name: str
+    ctx: Ctx, *, ref: settle.UsageRef, quote: Quote, response: httpx.Response, data: Any, api_name: str
 ) -> HttpResponse:
     outcome: Outcome = ctx.route.status(data, response.status_code)
     cost = ctx.route.cost(data, ctx.call) if outcome == "success" else None
@@ -148,7 +146,7 @@ async def _sync_settle(
             quoted_micros=quote.total_micros,
         )
         usage = settle.usage_settle(
-            usage_id=usage_id,
+            ref=ref,
             status=settle.outcome_status(outcome),
             charge_micros=charge if outcome == "success" else 0,
             vendor_cost_micros=vendor_cost,
@@ -183,7 +181,7 @@ async def _submitted(
         await db(
             lambda: _fail(
                 ctx,
-                admission.usage_id,
+                admission.ref,
                 UsageStatus.FAILED,
                 "no job id in the vendor reply",
                 upstream=response.status_code,

@@ -21,7 +21,7 @@ from nodes.engine.context import (
 )
 from nodes.engine.ratelimit import rate_limit_check
 from nodes.engine.types import Outcome
-from nodes.models import ProxyJob, UsageRecord, UsageStatus
+from nodes.models import ProxyJob, UsageStatus
 
 
 async def free_forward(ctx: Ctx) -> HttpResponse:
@@ -121,7 +121,7 @@ def _status_word(data: Any) -> str:
 
 def _observe(
     ctx: Ctx, job: ProxyJob, outcome: Outcome, vendor_status: str, result_ref: str
-) -> UsageRecord | None:
+) -> settle.Settled | None:
     settle.job_observe(job_id=job.pk, vendor_status=vendor_status, result_ref=result_ref)
     return settle.job_settle(job=job, outcome=outcome, api_name=ctx.vendor.title)
 

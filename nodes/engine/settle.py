@@ -15,8 +15,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from billing.errors import HoldAlreadyResolved, InsufficientCredits, LedgerError
-from billing.models import HoldStatus
+from billing.models import Hold, HoldStatus
 from billing.money import format_credits
 from billing.selectors import wallet_get_for_user
 from billing.services import credits_reserve, customer_event_record, hold_capture, hold_release
@@ -36,10 +37,48 @@ _OUTCOME_STATUS: dict[Outcome, UsageStatus] = {
 
 
 @dataclass(frozen=True)
+class UsageRef:
+    """What settling needs to know about a usage row, so the settle does not read it again."""
+
+    usage_id: int
+    public_id: uuid.UUID
+    hold_id: int
+    quoted_micros: int
+    user_id: int
+    vendor: str
+    model: str
+    comfy_job_id: str
+    api_key_prefix: str
+    has_job: bool = False
+
+    @staticmethod
+    def of(usage: UsageRecord) -> UsageRef:
+        return UsageRef(
+            usage.pk,
+            usage.public_id,
+            usage.hold_id,
+            usage.quoted_micros,
+            usage.user_id,
+            usage.vendor,
+            usage.model,
+            usage.comfy_job_id,
+            usage.api_key_prefix,
+            has_job=usage.status == UsageStatus.SUBMITTED,
+        )
+
+
+@dataclass(frozen=True)
+class Settled:
+    status: UsageStatus
+    charged_micros: int
+
+
+@dataclass(frozen=True)
 class Admission:
     usage_id: int
     usage_public_id: uuid.UUID
     hold_micros: int
+    ref: UsageRef
 
 
 @dataclass(frozen=True)
@@ -96,41 +135,42 @@ def usage_admit(
         ) from exc
     except LedgerError as exc:
         raise exc.to_api_error() from exc
-    return Admission(usage.pk, public_id, quote.total_micros)
+    ref = UsageRef(
+        usage.pk,
+        public_id,
+        hold.pk,
+        quote.total_micros,
+        principal.user.pk,
+        facts.vendor,
+        usage.model,
+        facts.comfy_job_id,
+        usage.api_key_prefix,
+    )
+    return Admission(usage.pk, public_id, quote.total_micros, ref)
 
 
-def _event(usage: UsageRecord, api_name: str) -> None:
+def _event(ref: UsageRef, *, status: UsageStatus, charged: int, api_name: str) -> None:
+    # No idempotency key needed: only the settle that resolved the hold gets here, once per call.
     customer_event_record(
-        user=usage.user,
+        user=User(pk=ref.user_id),  # the service needs only the id; no extra read of the user row
         event_type="api_usage_completed",
         params={
             "api_name": api_name,
-            "model": usage.model,
-            "charge_micro_usd": usage.charged_micros,
-            "job_id": usage.comfy_job_id,
-            "api_key_prefix": usage.api_key_prefix,
-            "status": usage.status,
+            "model": ref.model,
+            "charge_micro_usd": charged,
+            "job_id": ref.comfy_job_id,
+            "api_key_prefix": ref.api_key_prefix,
+            "status": status.value,
         },
-        key=f"usage:{usage.public_id}",
     )
 
 
-SETTLED_FIELDS = [
-    "status",
-    "charged_micros",
-    "vendor_cost_micros",
-    "upstream_status",
-    "message",
-    "upstream_may_bill",
-    "completed_at",
-    "upstream_ms",
-    "total_ms",
-]
+OPEN_USAGE = (UsageStatus.PENDING, UsageStatus.SUBMITTED)
 
 
 def usage_settle(
     *,
-    usage_id: int,
+    ref: UsageRef,
     status: UsageStatus,
     charge_micros: int = 0,
     vendor_cost_micros: int | None = None,
@@ -140,48 +180,52 @@ def usage_settle(
     upstream_ms: int | None = None,
     total_ms: int | None = None,
     api_name: str = "",
-) -> UsageRecord:
-    """Resolve the usage row's hold exactly once: capture on success, release otherwise."""
+) -> Settled:
+    """Resolve the call's hold exactly once (capture on success, release otherwise) and record it.
+
+    The hold's own exactly-once resolution (one conditional UPDATE in the ledger) is the gate: a
+    concurrent second settle (a poll racing the sweeper) finds it resolved and reports the first outcome.
+    """
     with transaction.atomic():
-        # Lock only the usage row: a plain FOR UPDATE over the join would also lock the user row and
-        # deadlock against concurrent admissions (their FK checks take KEY SHARE on it at commit).
-        usage = (
-            UsageRecord.objects.select_for_update(of=("self",))
-            .select_related("hold", "user")
-            .get(pk=usage_id)
-        )
-        if usage.status in TERMINAL_USAGE:
-            return usage
-        had_job = usage.status == UsageStatus.SUBMITTED
+        hold = Hold(pk=ref.hold_id, amount_micros=ref.quoted_micros)
         charged = 0
         try:
             if status == UsageStatus.SUCCEEDED:
-                charged = min(charge_micros, usage.quoted_micros)
-                hold_capture(hold=usage.hold, amount_micros=charged)
+                charged = min(charge_micros, ref.quoted_micros)
+                hold_capture(hold=hold, amount_micros=charged)
             else:
-                hold_release(hold=usage.hold, reason=f"{status}: {message}"[:200])
-        except HoldAlreadyResolved:
-            # Expired before the outcome arrived: the user is not charged; the cost is absorbed.
+                hold_release(hold=hold, reason=f"{status}: {message}"[:200])
+        except HoldAlreadyResolved as exc:
+            if exc.reason != "expired":
+                return usage_outcome(usage_id=ref.usage_id)
+            # Past its TTL before the outcome arrived: not charged; the cost is absorbed.
             status, charged, may_bill = UsageStatus.EXPIRED, 0, True
-        usage.status = status
-        usage.charged_micros = charged
-        usage.vendor_cost_micros = (
-            vendor_cost_micros if vendor_cost_micros is not None else usage.vendor_cost_micros
-        )
-        usage.upstream_status = upstream_status if upstream_status is not None else usage.upstream_status
-        usage.message = message[:500]
-        usage.upstream_may_bill = usage.upstream_may_bill or may_bill
-        usage.completed_at = timezone.now()
-        usage.upstream_ms = upstream_ms if upstream_ms is not None else usage.upstream_ms
-        usage.total_ms = total_ms if total_ms is not None else usage.total_ms
-        usage.save(update_fields=SETTLED_FIELDS)
-        if had_job:
-            ProxyJob.objects.filter(usage_id=usage.pk, state=JobState.OPEN).update(
-                state=JobState.SETTLED, settled_at=usage.completed_at
+        now = timezone.now()
+        updates: dict[str, Any] = {"status": status, "charged_micros": charged, "completed_at": now}
+        optional = {
+            "vendor_cost_micros": vendor_cost_micros,
+            "upstream_status": upstream_status,
+            "upstream_ms": upstream_ms,
+            "total_ms": total_ms,
+        }
+        updates |= {name: value for name, value in optional.items() if value is not None}
+        if message:
+            updates["message"] = message[:500]
+        if may_bill:
+            updates["upstream_may_bill"] = True
+        if not UsageRecord.objects.filter(pk=ref.usage_id, status__in=OPEN_USAGE).update(**updates):
+            return usage_outcome(usage_id=ref.usage_id)
+        if ref.has_job:
+            ProxyJob.objects.filter(usage_id=ref.usage_id, state=JobState.OPEN).update(
+                state=JobState.SETTLED, settled_at=now
             )
-        # In the settling transaction itself: the event exists exactly when the charge does.
-        _event(usage, api_name or usage.vendor)
-    return usage
+        _event(ref, status=status, charged=charged, api_name=api_name or ref.vendor)
+    return Settled(status, charged)
+
+
+def usage_outcome(*, usage_id: int) -> Settled:
+    status, charged = UsageRecord.objects.filter(pk=usage_id).values_list("status", "charged_micros").get()
+    return Settled(UsageStatus(status), charged)
 
 
 def outcome_status(outcome: Outcome) -> UsageStatus:
@@ -280,16 +324,18 @@ def usage_charge_for(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, i
     )
 
 
-def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> UsageRecord | None:
+def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> Settled | None:
     """A terminal poll captures (success) or releases (failure, moderation); pending leaves the hold."""
-    if outcome == "pending":
-        return UsageRecord.objects.filter(pk=job.usage_id).first()
-    usage = UsageRecord.objects.get(pk=job.usage_id)
+    usage = UsageRecord.objects.filter(pk=job.usage_id).first()
+    if usage is None:
+        return None
+    if outcome == "pending" or usage.status in TERMINAL_USAGE:
+        return Settled(UsageStatus(usage.status), usage.charged_micros)
     charge = usage.quoted_micros
     if usage.vendor_cost_micros is not None:
         charge = min(charge, usage_charge_for(job.vendor, usage, usage.vendor_cost_micros)[0])
     return usage_settle(
-        usage_id=usage.pk,
+        ref=UsageRef.of(usage),
         status=outcome_status(outcome),
         charge_micros=charge if outcome == "success" else 0,
         message="" if outcome == "success" else f"vendor reported {outcome}",
@@ -299,11 +345,11 @@ def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> UsageRecord
 
 def usage_reconcile_expired() -> int:
     """Calls whose hold expired (or was released elsewhere) before an outcome: not charged, absorbed."""
-    stale = UsageRecord.objects.filter(
-        status__in=(UsageStatus.PENDING, UsageStatus.SUBMITTED),
-    ).exclude(hold__status=HoldStatus.OPEN)
+    stale = UsageRecord.objects.filter(status__in=OPEN_USAGE).exclude(hold__status=HoldStatus.OPEN)
     count = 0
-    for usage_id in stale.values_list("pk", flat=True)[:500]:
-        usage_settle(usage_id=usage_id, status=UsageStatus.EXPIRED, may_bill=True, message="hold expired")
+    for usage in stale[:500]:
+        usage_settle(
+            ref=UsageRef.of(usage), status=UsageStatus.EXPIRED, may_bill=True, message="hold expired"
+        )
         count += 1
     return count

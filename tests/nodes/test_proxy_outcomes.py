@@ -309,3 +309,21 @@ def test_it_caps_a_vendor_cost_above_the_quote_and_flags_it(
     assert (usage.charged_micros, usage.vendor_cost_micros) == (40_000, 5_000_000)  # never above the quote
     assert before - available_micros(owner) == 40_000
     assert "ALERT proxy cost above quote" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_second_settle_reports_the_first_outcome_and_books_nothing(
+    proxy_comfy: ComfyClient, owner: Any
+) -> None:
+    from billing.models import CustomerEvent
+    from nodes.engine import settle
+
+    before = available_micros(owner)
+    submitted = proxy_comfy.post_json("/proxy/kling/v1/videos/text2video", {"prompt": "race"})
+    assert submitted.status_code == 200
+    ref = settle.UsageRef.of(_only_usage(owner))
+    first = settle.usage_settle(ref=ref, status=UsageStatus.SUCCEEDED, charge_micros=140_000)
+    again = settle.usage_settle(ref=ref, status=UsageStatus.FAILED)  # e.g. the sweeper, a moment later
+    assert first == again == settle.Settled(UsageStatus.SUCCEEDED, 140_000)
+    assert before - available_micros(owner) == 140_000
+    assert CustomerEvent.objects.filter(user=owner, event_type="api_usage_completed").count() == 1
