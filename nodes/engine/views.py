@@ -41,7 +41,7 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
     try:
         idem = idempotency_key(request) if route.kind in ("sync", "submit", "upload") else None
         body = parse(request, route)
-        call = settle_call(found, body)
+        call = _call_of(found, body)
         items = route.price(call) if route.price is not None else []  # 400 / 422: nothing reserved
     except ApiError:
         if not route.public:
@@ -64,7 +64,7 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
     return response
 
 
-def settle_call(found: routing.Match, body: Any) -> Call:
+def _call_of(found: routing.Match, body: Any) -> Call:
     return Call(params=found.params, query=found.query, body=body)
 
 
