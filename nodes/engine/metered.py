@@ -69,7 +69,7 @@ async def metered(ctx: Ctx) -> HttpResponse:
     except forward.NotSentError as exc:
         ctx.timing.stage("upstream")
         reason = str(exc)
-        await db(lambda: _fail(ctx, ref, UsageStatus.UPSTREAM_ERROR, reason, may_bill=False))
+        await db_after_upstream(lambda: _fail(ctx, ref, UsageStatus.UPSTREAM_ERROR, reason, may_bill=False))
         status = 504 if "timeout" in type(exc.__cause__).__name__.lower() else 502
         raise ApiError(
             status, "upstream_unavailable", f"{ctx.vendor.title} could not be reached; nothing was charged."
@@ -77,7 +77,7 @@ async def metered(ctx: Ctx) -> HttpResponse:
     except forward.OutcomeUnknownError as exc:
         ctx.timing.stage("upstream")
         reason = str(exc)
-        await db(lambda: _fail(ctx, ref, UsageStatus.UNKNOWN, reason, may_bill=True))
+        await db_after_upstream(lambda: _fail(ctx, ref, UsageStatus.UNKNOWN, reason, may_bill=True))
         raise ApiError(
             424,
             "upstream_outcome_unknown",
@@ -92,7 +92,9 @@ async def metered(ctx: Ctx) -> HttpResponse:
             if response.status_code >= 500 or response.status_code == 429
             else UsageStatus.REJECTED
         )
-        await db(lambda: _fail(ctx, ref, outcome_status, error.message, upstream=response.status_code))
+        await db_after_upstream(
+            lambda: _fail(ctx, ref, outcome_status, error.message, upstream=response.status_code)
+        )
         if outcome_status == UsageStatus.REJECTED:
             rejected: HttpResponse = error.response()
             rejected["X-Comfy-Upstream"] = "1"
@@ -178,7 +180,7 @@ async def _submitted(
     job_id = ctx.route.job_id(data)
     if not job_id:
         # Accepted with no job id: nothing to poll, nothing delivered. Release; the client shows the body.
-        await db(
+        await db_after_upstream(
             lambda: _fail(
                 ctx,
                 admission.ref,
