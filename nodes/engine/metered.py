@@ -192,7 +192,7 @@ async def _submitted(
         return replies.passthrough(response)
     cost = ctx.route.cost(data, ctx.call)
     facts = call_facts(ctx)
-    rewrite = ctx.vendor.name == "bfl"
+    rewrite = ctx.route.signed_poll_url
 
     def run() -> HttpResponse:
         _charge, vendor_cost = settle.charge_for(

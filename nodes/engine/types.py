@@ -114,6 +114,9 @@ class Route:
     public: bool = False  # served without authentication (the BFL signed polling URL)
     name: str = ""  # poll routes: how submit routes (and the sweeper) refer to them
     poll_route: str = ""  # submit routes: the name of the route that polls their jobs
+    # Submit routes whose reply carries a vendor polling URL (BFL `polling_url`) that needs our vendor key:
+    # it is replaced by our own signed, credential-free URL for that one job (comfy-contract §5.3).
+    signed_poll_url: bool = False
     # Poll routes: a reply meaning "no such job" that must reach the client as HTTP 404 (BFL answers
     # `Task not found` with 200, which sends legacy clients into a tight re-poll loop).
     gone: Callable[[Any], bool] | None = None
