@@ -58,6 +58,7 @@ class UsageFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *UsageStatus.choices])
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    prompt = forms.CharField(required=False, max_length=128, strip=True)
 
     def __init__(self, *args: Any, keys: list[ApiKey], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +79,7 @@ class UsageFilterForm(forms.Form):
             status=data.get("status") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            comfy_job_id=data.get("prompt") or "",
         )
 
 

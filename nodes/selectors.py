@@ -60,6 +60,7 @@ class UsageFilters:
     status: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    comfy_job_id: str = ""
 
 
 def usage_for_user(*, user: Any, filters: UsageFilters) -> QuerySet[UsageRecord]:
@@ -71,6 +72,8 @@ def usage_for_user(*, user: Any, filters: UsageFilters) -> QuerySet[UsageRecord]
         rows = rows.filter(api_key_id=filters.api_key_id)
     if filters.status:
         rows = rows.filter(status=filters.status)
+    if filters.comfy_job_id:
+        rows = rows.filter(comfy_job_id=filters.comfy_job_id)
     if filters.date_from:
         rows = rows.filter(created_at__gte=_start_of(filters.date_from))
     if filters.date_to:

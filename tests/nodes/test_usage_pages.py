@@ -113,6 +113,9 @@ def test_it_filters_by_vendor_status_key_and_date(owner: Any, proxy_prices: Pric
     assert models(f"key={key.public_id}") == ["kling-v1"]
     recent = (timezone.localdate() - timedelta(days=2)).isoformat()
     assert len(models(f"date_from={recent}")) == 2
+    _usage(owner, proxy_prices, 4, model="run-a", comfy_job_id="prompt-a")
+    _usage(owner, proxy_prices, 5, model="run-a2", comfy_job_id="prompt-a")
+    assert sorted(models("prompt=prompt-a")) == ["run-a", "run-a2"]  # one ComfyUI workflow run
 
 
 @pytest.mark.django_db
