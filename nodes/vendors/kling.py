@@ -112,9 +112,20 @@ def turbo_id(data: Any) -> str | None:
     return text_id(dig(data, "data", "id"))
 
 
+DEFAULT_MODELS = {
+    "text2video": "kling-v1",
+    "image2video": "kling-v1",
+    "omni-video": "kling-video-o1",
+    "generations": "kling-v1",
+    "omni-image": "kling-image-o1",
+}
+
+
 def _model(call: Call) -> str:
+    """The model the usage row records: the one sent, else the API's default for the route."""
     value = call.body.value("model_name")
-    return str(value) if isinstance(value, str) else call.params.get("kind", "")
+    kind = call.params.get("kind", "")
+    return str(value) if isinstance(value, str) else DEFAULT_MODELS.get(kind, kind)
 
 
 POLL = status_of("data", "task_status", success={"succeed"}, failure={"failed"})

@@ -124,7 +124,7 @@ VENDOR = Vendor(
 
 VENDOR_V2 = Vendor(
     name="luma_2",
-    title="Luma",
+    title="Luma (v2 API)",
     live_base="https://api.lumalabs.ai/dream-machine",
     sandbox_base="/luma/dream-machine",
     key_header="Authorization",
