@@ -10,7 +10,7 @@ from billing.money import cents_to_micros, usd_to_micros
 from nodes.engine.types import Call, LineItem, Route, Vendor
 from nodes.vendors.common import IMAGE_TTL, JSON_CAP, dig, each, integer, status_of, text_id
 
-SOURCE = "BFL list price (bfl.ai/pricing), as in ComfyUI comfy_api_nodes/nodes_bfl.py price badges"
+SOURCE = "BFL list price (bfl.ai/pricing), seeded default: check before going live"
 PER_IMAGE = {
     "flux-pro-1.1-ultra": 60_000,
     "flux-pro-1.1": 40_000,

@@ -8,7 +8,7 @@ from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
 from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer, named, obj
 
-SOURCE = "Ideogram API list price (ideogram.ai/api pricing), as in ComfyUI nodes_ideogram.py price badges"
+SOURCE = "Ideogram API list price (ideogram.ai/api pricing), seeded default: check before going live"
 ESTIMATE = "estimate for Ideogram V4; verify before production"
 LEGACY = {
     "V_1": 60_000,

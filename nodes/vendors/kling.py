@@ -22,7 +22,7 @@ from nodes.vendors.common import (
     text_id,
 )
 
-SOURCE = "Kling API list price per 5 s (klingai.com dev pricing), as in ComfyUI nodes_kling.py price badges"
+SOURCE = "Kling API list price per 5 s (klingai.com dev pricing), seeded default: check before going live"
 ESTIMATE = "estimate from Kling API pricing; verify before production"
 VIDEO_PER_5S = {
     ("kling-v1", "std"): 140_000,

@@ -18,7 +18,7 @@ from nodes.vendors.common import (
     text_id,
 )
 
-SOURCE = "Luma API list price (lumalabs.ai/api pricing), as in ComfyUI nodes_luma.py price badges"
+SOURCE = "Luma API list price (lumalabs.ai/api pricing), seeded default: check before going live"
 ESTIMATE = "estimate for the luma_2 API; verify before production"
 # Per second of video (the 5 s price / 5).
 VIDEO_PER_SECOND = {

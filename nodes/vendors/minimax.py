@@ -7,7 +7,7 @@ from typing import Any
 from nodes.engine.types import Call, LineItem, Route, Vendor
 from nodes.vendors.common import JSON_CAP, VIDEO_TTL, choice, dig, each, query, seconds, status_of, text_id
 
-SOURCE = "MiniMax API list price (minimax.io pricing), as in ComfyUI nodes_minimax.py price badges"
+SOURCE = "MiniMax API list price (minimax.io pricing), seeded default: check before going live"
 LEGACY = {
     "T2V-01": 430_000,
     "I2V-01": 430_000,

@@ -8,7 +8,7 @@ from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
 from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer
 
-SOURCE = "OpenAI list price (openai.com/api/pricing), as in ComfyUI nodes_openai.py price badges"
+SOURCE = "OpenAI list price (openai.com/api/pricing), seeded default: check before going live"
 PER_UNIT_SOURCE = "OpenAI per-token price (comfy-contract §6.11: $/1M tokens in/out)"
 ALLOWANCE = "platform allowance for GPT-Image input tokens (prompt, input images); settled on `usage`"
 DALLE2 = {"256x256": 16_000, "512x512": 18_000, "1024x1024": 20_000}

@@ -20,7 +20,7 @@ from nodes.vendors.common import (
     text_id,
 )
 
-SOURCE = "Pika API list price (pika.art/api), as in ComfyUI nodes_pika.py price badges"
+SOURCE = "Pika API list price (pika.art/api), seeded default: check before going live"
 GENERATE = {("720p", 5): 200_000, ("720p", 10): 600_000, ("1080p", 5): 450_000, ("1080p", 10): 1_000_000}
 EFFECTS = {"pikadditions": 300_000, "pikaswaps": 300_000, "pikaffects": 450_000}
 

@@ -18,7 +18,7 @@ from nodes.vendors.common import (
     text_id,
 )
 
-SOURCE = "PixVerse API list price (platform.pixverse.ai), as in ComfyUI nodes_pixverse.py price badges"
+SOURCE = "PixVerse API list price (platform.pixverse.ai), seeded default: check before going live"
 PRICES = {
     ("360p", 5, "normal"): 450_000,
     ("540p", 5, "normal"): 450_000,

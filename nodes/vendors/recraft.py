@@ -7,7 +7,7 @@ from typing import Any
 from nodes.engine.types import Call, LineItem, Route, Vendor
 from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer
 
-SOURCE = "Recraft API list price (recraft.ai/docs pricing), as in ComfyUI nodes_recraft.py price badges"
+SOURCE = "Recraft API list price (recraft.ai/docs pricing), seeded default: check before going live"
 CREDIT_SOURCE = "Recraft reply `credits` in API units ($1 per 1,000 units, recraft.ai/docs pricing)"
 VECTOR_STYLES = ("vector_illustration", "icon", "logo_raster")
 GENERATE = {

@@ -18,7 +18,7 @@ from nodes.vendors.common import (
     text_id,
 )
 
-SOURCE = "Stability AI list price (platform.stability.ai/pricing, $0.01 per credit), as in ComfyUI badges"
+SOURCE = "Stability AI list price (platform.stability.ai/pricing, $0.01 per credit), seeded default: check"
 SD3 = {
     "sd3.5-large": 65_000,
     "sd3.5-large-turbo": 40_000,
