@@ -85,7 +85,7 @@ class _Conn:
     def __init__(self, conn: psycopg.Connection[Any], cursor_class: type[psycopg.Cursor[Any]]) -> None:
         self.conn, self.cursor_class = conn, cursor_class
 
-    def execute(self, sql: str, params: list[Any] | None = None) -> psycopg.Cursor[Any]:
+    def execute(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> psycopg.Cursor[Any]:
         cursor = self.cursor_class(self.conn)
         cursor.execute(sql, params)  # type: ignore[arg-type]
         return cursor
@@ -109,63 +109,45 @@ class RawLedger:
     ) -> None:
         cursor_class = psycopg.ClientCursor if binding == "client" else psycopg.Cursor
         self.conn = _Conn(conn, cursor_class)
-        self.t = tables
+        del tables  # the statements come from the services module itself
         self.usage_revenue_id = revenue
+        # The very statements the services send on PostgreSQL (billing/services/holds.py).
+        from billing.services import holds
+
+        self.reserve_sql = holds._PG_RESERVE.format(guard=holds._AVAILABLE_GUARD.format(amount="%(amount)s"))
+        self.capture_sql = holds._PG_RESOLVE.format(expiry=" AND expires_at > %(now)s", book=holds._PG_BOOK)
 
     def pair(self, wallet_id: int) -> None:
-        t, conn = self.t, self.conn
+        """Reserve, then capture: each one statement in autocommit mode, as the services run them on PG."""
         now = datetime.now(UTC)
-        key = f"raw-{uuid.uuid4().hex}"
-        with conn.transaction():
-            (hold_id,) = conn.execute(
-                f"INSERT INTO {t['hold']} (wallet_id, key, request_hash, amount_micros, captured_micros,"
-                " status, memo, expires_at, created_at, resolution_reason)"
-                " VALUES (%s, %s, %s, %s, 0, 'open', '', %s, %s, '') ON CONFLICT DO NOTHING RETURNING id",
-                [wallet_id, key, "0" * 64, RESERVE, now + timedelta(minutes=10), now],
-            ).fetchone()  # type: ignore[misc]
-            cur = conn.execute(
-                f"UPDATE {t['account']} SET held_micros = held_micros + %s WHERE id = %s AND kind = 'user'"
-                " AND status = 'active' AND balance_micros - held_micros >= %s",
-                [RESERVE, wallet_id, RESERVE],
-            )
-            if cur.rowcount != 1:
-                raise RuntimeError("insufficient credits in the reference path")
+        (hold_id,) = self.conn.execute(
+            self.reserve_sql,
+            {
+                "amount": RESERVE,
+                "wallet": wallet_id,
+                "key": f"raw-{uuid.uuid4().hex}",
+                "hash": "0" * 64,
+                "memo": "",
+                "expires": now + timedelta(minutes=10),
+                "now": now,
+            },
+        ).fetchone()  # type: ignore[misc]
+        if hold_id is None:
+            raise RuntimeError("insufficient credits in the reference path")
         now = datetime.now(UTC)
-        with conn.transaction():
-            conn.execute(
-                f"UPDATE {t['hold']} SET status = %s, captured_micros = %s, resolved_at = %s,"
-                " resolution_reason = %s WHERE id = %s AND status = 'open' AND amount_micros >= %s"
-                " AND expires_at > %s RETURNING wallet_id, amount_micros, memo",
-                ["captured", CAPTURE, now, "", hold_id, CAPTURE, now],
-            ).fetchone()
-            (txn_id,) = conn.execute(
-                f"INSERT INTO {t['txn']} (code, key, request_hash, wallet_id, payment_reference, source,"
-                " hold_id, memo, created_at) VALUES ('capture', %s, '', %s, '', '', %s, '', %s) RETURNING id",
-                [f"hold:{hold_id}", wallet_id, hold_id, now],
-            ).fetchone()  # type: ignore[misc]
-            conn.execute(
-                f"WITH w AS (UPDATE {t['account']} SET balance_micros = balance_micros - %s,"
-                " held_micros = held_micros - %s, version = version + 1 WHERE id = %s"
-                " RETURNING balance_micros, version)"
-                f" INSERT INTO {t['entry']} (transaction_id, account_id, amount_micros,"
-                " balance_before_micros, balance_after_micros, account_version, created_at)"
-                " SELECT %s, %s, %s, w.balance_micros + %s, w.balance_micros, w.version, %s FROM w"
-                " UNION ALL SELECT %s, %s, %s, NULL, NULL, NULL, %s",
-                [
-                    CAPTURE,
-                    RESERVE,
-                    wallet_id,
-                    txn_id,
-                    wallet_id,
-                    -CAPTURE,
-                    CAPTURE,
-                    now,
-                    txn_id,
-                    self.usage_revenue_id,
-                    CAPTURE,
-                    now,
-                ],
-            )
+        self.conn.execute(
+            self.capture_sql,
+            {
+                "status": "captured",
+                "captured": CAPTURE,
+                "now": now,
+                "reason": "",
+                "hold": hold_id,
+                "bump": 1,
+                "txn_key": f"hold:{hold_id}",
+                "revenue": self.usage_revenue_id,
+            },
+        ).fetchone()
 
     def debit(self, row_id: int) -> None:
         """Calibration: the † single conditional-UPDATE debit, on a scratch table."""

@@ -146,8 +146,7 @@ def test_the_check_constraint_backs_the_guard_and_maps_to_402(wallet, monkeypatc
     """If the conditional UPDATE were ever wrong, the database still refuses the overdraft, as a 402."""
     from billing.services import holds
 
-    unguarded = holds._RESERVE_SQL.split(" WHERE ")[0] + " WHERE id = %s AND %s > 0"
-    monkeypatch.setattr(holds, "_RESERVE_SQL", unguarded)
+    monkeypatch.setattr(holds, "_AVAILABLE_GUARD", "")
     with pytest.raises(InsufficientCredits) as exc:
         credits_reserve(wallet=wallet, amount_micros=1_001, expires_at=later(), key="h1")
     assert exc.value.to_api_error().status == 402
