@@ -5,9 +5,11 @@ COMMITTED re-checks the WHERE clause on the locked row) and on SQLite (one write
 A hold resolves in one conditional UPDATE on its status, so of any number of racing captures, releases
 and expiries exactly one wins; the others get HoldAlreadyResolved with the reason.
 
-Lock order everywhere in this module: the hold row, then the wallet row. House-account rows are never
-updated here (their legs are plain inserts, whose foreign-key check takes only a shared key lock), so
-captures on different wallets never wait for each other.
+Locks: a resolution takes the hold row, then the wallet row; a reservation locks only its wallet row
+(the hold is a new row). House-account rows are never updated here (their legs are plain inserts, whose
+foreign-key check takes only a shared key lock), so captures on different wallets never wait for each
+other. On PostgreSQL each operation is a single statement (see _PG_RESERVE), so no lock is ever held
+across a round trip to Python; SQLite runs the same steps as separate statements.
 """
 
 from __future__ import annotations
