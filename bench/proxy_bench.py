@@ -153,14 +153,16 @@ def platform_env(stub_port: int, use_redis: bool) -> dict[str, str]:
     return env
 
 
-def platform_args(port: int, profile: str = "") -> list[str]:
+def platform_args(port: int, profile: str = "", workers: int = 1) -> list[str]:
     # One process = one worker; uvicorn picks uvloop and httptools (both installed), as in production.
     # --profile runs it under bench/_sampler.py (an all-threads sampler; figures then are not recorded).
+    # --workers N (BM1/BM2 only) forks N workers under a supervisor, as docs/deploy.md's production run.
     runner = [str(BENCH_DIR / "_sampler.py"), "--out", profile, "--"] if profile else ["-m", "uvicorn"]
+    more = ["--workers", str(workers)] if workers > 1 else []
     return [
         PYTHON, *runner, "comfyweb.asgi:application", "--host", "127.0.0.1", "--port", str(port),
         "--lifespan", "off", "--no-access-log", "--log-level", "warning", "--backlog", "4096",
-        "--timeout-keep-alive", "30",
+        "--timeout-keep-alive", "30", *more,
     ]  # fmt: skip
 
 
@@ -285,12 +287,13 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def proc_cpu_ms(pid: int) -> float:
-    """User + system CPU of one process so far (from /proc/<pid>/stat), in ms; 0 if it is gone."""
+    """User + system CPU of a process and its live children (uvicorn's workers) so far, in ms."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) * 1000 / CLK_TCK
+    return (int(fields[11]) + int(fields[12])) * 1000 / CLK_TCK + sum(proc_cpu_ms(int(c)) for c in children)
 
 
 class CpuMeter:
@@ -528,6 +531,10 @@ class Facts:
     redis: bool
     quick: bool
     profiled: bool
+    workers: int = 1
+
+    def subject(self) -> str:
+        return "proxied" if self.workers == 1 else f"proxied_{self.workers}workers"
 
     def tail(self) -> str:
         return f"nproc={self.nproc} pg={self.pg} commit={self.commit}"
@@ -558,6 +565,7 @@ def write_result(bench_id: str, facts: Facts, payload: dict[str, Any]) -> Path:
         "redis_cache": facts.redis,
         "quick": facts.quick,
         "pool_max": POOL_MAX,
+        "workers": facts.workers,
         **payload,
     }
     path.write_text(json.dumps(record, indent=2, default=str))
@@ -654,7 +662,7 @@ def _bm1_cell(
         f"Server-Timing medians {stages} | CPU ms/request {cell['cpu_ms_per_request']}"
     )
     print(
-        f"BENCH BM1 subject=proxied[{label}]:p50={fmt(cell['proxied']['p50_ms'])},"
+        f"BENCH BM1 subject={facts.subject()}[{label}]:p50={fmt(cell['proxied']['p50_ms'])},"
         f"p99={fmt(cell['proxied']['p99_ms'])},added_p50={fmt(cell['added_p50_ms_median'])} "
         f"reference=direct[{label}]:p50={fmt(cell['direct']['p50_ms'])},p99={fmt(cell['direct']['p99_ms'])} "
         f"ratio={cell['ratio_p50_median']:.2f} {facts.tail()}",
@@ -713,7 +721,7 @@ async def bm2(
         f"{path.relative_to(ROOT)}"
     )
     print(
-        f"BENCH BM2 subject=proxied:{payload['proxied_rps_median']:.0f}rps,errors={proxied_errors},"
+        f"BENCH BM2 subject={facts.subject()}:{payload['proxied_rps_median']:.0f}rps,errors={proxied_errors},"
         f"drift={ledger['drift']} reference=direct:{payload['direct_rps_median']:.0f}rps "
         f"ratio={payload['ratio_median']:.3f} {facts.tail()}",
         flush=True,
@@ -800,7 +808,7 @@ async def bm5(
     limit_s = args.hold_seconds + 120.0
     ramp_s = args.bm5_ramp_seconds
     # A fresh platform process: its RSS baseline and peak belong to this benchmark alone.
-    await ctx.restart()
+    await ctx.restart(workers=1)  # BM5 is about one process by definition
     proxied = ctx.target
     await run_batch(proxied, accounts, concurrency=16, delay_ms=0, count=300)  # warm-up (imports, pool)
     await asyncio.sleep(1.0)
@@ -866,6 +874,7 @@ async def bm5(
     rss_peak = max(after.get("VmHWM", 0), *(s["rss_kib"] for s in samples))
     ledger = await asyncio.to_thread(ledger_state, since)
     payload = {
+        "workers": 1,
         "calls": calls,
         "hold_seconds": args.hold_seconds,
         "ramp_seconds": ramp_s,
@@ -943,9 +952,10 @@ async def bm5(
 class Platform:
     """The platform under uvicorn in a subprocess (restartable, always stopped on exit)."""
 
-    def __init__(self, stub_port: int, use_redis: bool, profile: str) -> None:
+    def __init__(self, stub_port: int, use_redis: bool, profile: str, workers: int = 1) -> None:
         self.env = platform_env(stub_port, use_redis)
         self.profile = profile
+        self.workers = workers
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = Path(DATA_DIR) / "platform.log"
@@ -960,10 +970,11 @@ class Platform:
         return self.proc.pid
 
     async def start(self) -> None:
-        self.proc = spawn(platform_args(self.port, self.profile), self.env, self.log)
+        self.proc = spawn(platform_args(self.port, self.profile, self.workers), self.env, self.log)
         await wait_ready(self.proc, self.port, "/health", self.log)
 
-    async def restart(self) -> None:
+    async def restart(self, workers: int | None = None) -> None:
+        self.workers = self.workers if workers is None else workers
         if self.proc is not None:
             stop(self.proc)
         self.port = free_port()
@@ -979,7 +990,14 @@ async def main_async(args: argparse.Namespace) -> None:
     keys = await asyncio.to_thread(seed, run_id)
     use_redis = args.cache == "redis" and redis_reachable()
     facts = Facts(
-        os.cpu_count() or 0, pg, git_commit(), os.getloadavg(), use_redis, args.quick, bool(args.profile)
+        os.cpu_count() or 0,
+        pg,
+        git_commit(),
+        os.getloadavg(),
+        use_redis,
+        args.quick,
+        bool(args.profile),
+        args.workers,
     )
     print(
         f"nproc={facts.nproc} pg={pg} commit={facts.commit} loadavg={facts.loadavg} redis_cache={use_redis}"
@@ -1001,7 +1019,7 @@ async def main_async(args: argparse.Namespace) -> None:
     )
     await wait_ready(stub, stub_port, "/__stats", stub_log)
     direct = Target("direct", stub_port, "/v1/images/generations")
-    platform = Platform(stub_port, use_redis, args.profile)
+    platform = Platform(stub_port, use_redis, args.profile, args.workers)
     await platform.start()
     accounts = Accounts(keys)
     METERS.update(direct=CpuMeter(stub.pid, with_pg=False), proxied=CpuMeter(platform.pid, with_pg=True))
@@ -1030,6 +1048,7 @@ def main() -> None:
         default="redis",
         help="the platform's cache (the rate limiter's counters): Redis as in production, or in-process",
     )
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers for BM1/BM2 (BM5: 1)")
     parser.add_argument("--profile", default="", help="write an all-threads profile of the platform here")
     parser.add_argument(
         "--bm5-ramp-seconds",
