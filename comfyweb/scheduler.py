@@ -40,7 +40,19 @@ def _run_forever(stop: threading.Event) -> None:
                 close_old_connections()
 
 
+def beat_tasks_missing() -> list[str]:
+    """Names in CELERY_BEAT_SCHEDULE that no installed app registers (a typo would silently never run)."""
+    # Outside a worker, Celery imports the apps' tasks modules lazily; import them now.
+    current_app.loader.import_default_modules()
+    return [
+        str(e["task"]) for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] not in current_app.tasks
+    ]
+
+
 def start_in_process_scheduler() -> threading.Event:
+    missing = beat_tasks_missing()
+    if missing:
+        logger.error("Periodic tasks not found, they will not run: %s", ", ".join(missing))
     stop = threading.Event()
     threading.Thread(target=_run_forever, args=(stop,), name="comfyweb-scheduler", daemon=True).start()
     return stop
