@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 
 from comfyweb.scheduler import beat_tasks_missing
 
 
+@pytest.mark.django_db  # Celery's Django fix-up checks the database while importing the tasks modules
 def test_it_finds_a_registered_task_for_every_periodic_entry() -> None:
     assert settings.CELERY_BEAT_SCHEDULE, "the sweepers must be scheduled"
     assert beat_tasks_missing() == []
