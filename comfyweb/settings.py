@@ -313,8 +313,8 @@ LOGGING["filters"] = {"scrub_secrets": {"()": "accounts.log_filters.SecretScrubF
 LOGGING["handlers"]["console"]["filters"] = ["scrub_secrets"]  # type: ignore[index]
 
 # --- sandbox & storage (nodes/sandbox, nodes/storage.py) ---------------------------------------------------
-# How long a simulated vendor job takes from submit to its terminal status (`[slow]` prompts take 10×).
-# Tests answer at once unless they set it.
+# How long a simulated vendor job takes from submit to its terminal status; `[slow]` prompts take 10 times
+# as long. Tests answer at once unless they set it.
 SANDBOX_JOB_SECONDS = env_int("SANDBOX_JOB_SECONDS", default=0 if TESTING else 6, minimum=0)
 # How long signed sandbox result URLs (/sandbox/files/…) stay fetchable without credentials.
 SANDBOX_FILE_TTL_SECONDS = env_int("SANDBOX_FILE_TTL_SECONDS", default=24 * 3600, minimum=3600)
@@ -356,11 +356,21 @@ GRANT_APPROVAL_THRESHOLD_MICROS = env_int("GRANT_APPROVAL_THRESHOLD_MICROS", def
 # Holds past their expiry are released every minute (quality.md L7).
 CELERY_BEAT_SCHEDULE["billing-expire-holds"] = {"task": "billing.tasks.expire_holds", "schedule": 60.0}
 
-# --- vendors & proxy (nodes/engine, nodes/vendors) -----------------------------------------------------------
+# --- vendors & proxy (nodes/engine, nodes/vendors) ----------------------------------------------------------
 # Per vendor: VENDOR_<NAME>_API_KEY, VENDOR_<NAME>_MODE (sandbox | live; default: live with a key, else
 # sandbox), VENDOR_<NAME>_BASE_URL (overrides the live base). Veo also reads VENDOR_VEO_PROJECT/_LOCATION.
 PROXY_VENDOR_NAMES = (
-    "bfl", "ideogram", "kling", "luma", "minimax", "openai", "pika", "pixverse", "recraft", "stability", "veo"
+    "bfl",
+    "ideogram",
+    "kling",
+    "luma",
+    "minimax",
+    "openai",
+    "pika",
+    "pixverse",
+    "recraft",
+    "stability",
+    "veo",
 )
 VENDOR_SETTINGS: dict[str, dict[str, str]] = {
     _name: {
@@ -384,7 +394,12 @@ PROXY_CALLS_PER_MINUTE_PER_USER = env_int("PROXY_CALLS_PER_MINUTE_PER_USER", def
 PROXY_CALLS_PER_MINUTE_PER_KEY = env_int("PROXY_CALLS_PER_MINUTE_PER_KEY", default=600, minimum=1)
 PROXY_POLLS_PER_MINUTE = env_int("PROXY_POLLS_PER_MINUTE", default=6000, minimum=60)
 # Idempotency-Key replies larger than this are not kept: a retry then gets 409 idempotency_consumed.
-PROXY_IDEMPOTENCY_MAX_STORED_BYTES = env_int("PROXY_IDEMPOTENCY_MAX_STORED_BYTES", default=1_048_576, minimum=0)
+PROXY_IDEMPOTENCY_MAX_STORED_BYTES = env_int(
+    "PROXY_IDEMPOTENCY_MAX_STORED_BYTES", default=1_048_576, minimum=0
+)
+# Database steps of /proxy calls running at once per process (the rest queue on the event loop); keep it
+# near DATABASE_POOL_MAX_SIZE.
+PROXY_DB_CONCURRENCY = env_int("PROXY_DB_CONCURRENCY", default=16, minimum=1)
 # Open vendor jobs that nobody polled for this long are polled (and settled) by the sweeper.
 PROXY_SWEEP_IDLE_SECONDS = env_int("PROXY_SWEEP_IDLE_SECONDS", default=120, minimum=10)
 CELERY_BEAT_SCHEDULE["nodes-sweep-jobs"] = {"task": "nodes.tasks.sweep_jobs", "schedule": 60.0}

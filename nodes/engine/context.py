@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -72,9 +73,27 @@ class Ctx:
         return self.principal
 
 
+_db_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _db_gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _db_gates.get(loop)
+    if gate is None:
+        gate = _db_gates[loop] = asyncio.Semaphore(settings.PROXY_DB_CONCURRENCY)
+    return gate
+
+
 async def db(fn: Callable[[], T]) -> T:
-    """Run ORM work on the request's thread (thread-sensitive), as one unit."""
-    return await sync_to_async(fn)()
+    """Run ORM work on the request's thread (thread-sensitive), as one unit.
+
+    At most PROXY_DB_CONCURRENCY units run at once per process: with ~1,000 calls in flight, the rest wait
+    on the event loop (cheap) instead of as threads fighting over the GIL and the connection pool.
+    """
+    async with _db_gate():
+        return await sync_to_async(fn)()
 
 
 async def db_after_upstream(fn: Callable[[], T]) -> T | None:
