@@ -13,6 +13,7 @@ from django.conf import settings
 MICROS_PER_USD = 1_000_000
 MICROS_PER_CENT = 10_000
 _CENT = Decimal("0.01")
+_TENTH = Decimal("0.1")
 
 
 def usd_to_micros(value: Decimal | str | int) -> int:
@@ -59,8 +60,19 @@ def format_usd(micros: int) -> str:
 
 
 def format_credits(micros: int) -> str:
-    """'2,604.74' credits: two decimals, rounded down so the shown figure is always covered."""
+    """'2,110' or '12.7' credits, as ComfyUI shows them: at most one decimal, none when it would be 0.
+
+    Rounded down, so the shown figure is always covered. A non-zero amount below 0.1 credits (a per-token
+    price on the pricing page) keeps one significant digit instead ('0.0002'): it must never read as 0,
+    and '<0.1' would make every small price look the same.
+    """
     value = micros_to_credits(micros)
-    rounded = abs(value).quantize(_CENT, rounding=ROUND_DOWN)
+    magnitude = abs(value)
+    shown = magnitude.quantize(_TENTH, rounding=ROUND_DOWN)
+    if shown == 0 and magnitude != 0:
+        first_digit = Decimal(1).scaleb(magnitude.adjusted())
+        text = f"{magnitude.quantize(first_digit, rounding=ROUND_DOWN):f}"
+    else:
+        text = f"{shown:,.1f}".removesuffix(".0")
     sign = "-" if value < 0 else ""
-    return f"{sign}{rounded:,.2f}"
+    return f"{sign}{text}"

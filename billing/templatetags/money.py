@@ -1,4 +1,4 @@
-"""Template filters for micro-USD: `{{ amount|usd }}` → "$12.34", `{{ amount|credits }}` → "2,603.74"."""
+"""Template filters for micro-USD: `{{ amount|usd }}` → "$12.34", `{{ amount|credits }}` → "2,603.7"."""
 
 from __future__ import annotations
 

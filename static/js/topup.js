@@ -10,11 +10,11 @@
     if (!/^\d+(\.\d{1,2})?$/.test(text)) { out.textContent = ""; return; }
     var parts = text.split(".");
     var cents = parseInt(parts[0], 10) * 100 + parseInt(((parts[1] || "") + "00").slice(0, 2), 10);
-    // Integer arithmetic in hundredths of a credit, rounded down like the server's display.
-    var hundredths = cents * perUsd;
-    var whole = Math.floor(hundredths / 100);
-    var frac = String(hundredths % 100).padStart(2, "0");
-    out.textContent = "= " + whole.toLocaleString("en-US") + "." + frac + " credits";
+    // Integer arithmetic in tenths of a credit, rounded down and without a ".0", like the server's display.
+    var tenths = Math.floor(cents * perUsd / 10);
+    var whole = Math.floor(tenths / 10);
+    var frac = tenths % 10 ? "." + (tenths % 10) : "";
+    out.textContent = "= " + whole.toLocaleString("en-US") + frac + " credits";
   }
   input.addEventListener("input", update);
   update();

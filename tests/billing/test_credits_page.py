@@ -33,9 +33,9 @@ def test_it_shows_balance_available_holds_and_history(client, owner_with_activit
     response = client.get("/credits")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "2,532.00" in body  # $12.00 balance in credits
+    assert "2,532 <small>credits" in body  # $12.00 balance in credits
     assert "$12.00" in body
-    assert "2,321.00" in body  # $11.00 available
+    assert "2,321 <small>credits" in body  # $11.00 available
     assert "kling video" in body
     assert "Sorry about job 42" in body
     assert "Buy credits" in body  # the top-up slot

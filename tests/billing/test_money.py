@@ -35,8 +35,38 @@ def test_it_converts_usd_with_two_decimals_exactly(usd):
 def test_it_converts_credits_at_the_configured_rate(settings):
     settings.CREDITS_PER_USD = 211
     assert money.micros_to_credits(1_000_000) == Decimal(211)
-    assert money.format_credits(10_000_000) == "2,110.00"
-    assert money.format_credits(1) == "0.00"
+    assert money.format_credits(10_000_000) == "2,110"
+
+
+@pytest.mark.parametrize(
+    ("micros", "shown"),
+    [
+        (10_000_000, "2,110"),  # whole credits: no decimals
+        (60_150_000, "12,691.6"),  # 12,691.65 rounded down to one decimal
+        (10_000_237, "2,110"),  # 2,110.05: the .0 that rounding down leaves is hidden
+        (0, "0"),
+        (-1_000_000, "-211"),
+        (-60_150_000, "-12,691.6"),
+        (474, "0.1"),
+        (473, "0.09"),  # below 0.1: one significant digit, never "0"
+        (1, "0.0002"),
+        (-1, "-0.0002"),
+    ],
+)
+def test_it_formats_credits_like_comfyui(settings, micros, shown):
+    settings.CREDITS_PER_USD = 211
+    assert money.format_credits(micros) == shown
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_it_never_shows_more_credits_than_there_are(value):
+    shown = Decimal(money.format_credits(value).replace(",", ""))
+    exact = money.micros_to_credits(value)
+    assert abs(shown) <= abs(exact)
+    assert (shown == 0) == (value == 0)
+    if abs(exact) >= Decimal("0.1"):
+        assert abs(shown) > abs(exact) - Decimal("0.1")
+        assert shown.as_tuple().exponent >= -1
 
 
 def test_it_formats_usd():

@@ -13,7 +13,7 @@ from billing.payments.models import AutoTopUp, LowBalanceAlert, Purchase
 def test_it_renders_presets_with_credits_at_211_per_usd(client: Client, owner: Any) -> None:
     client.force_login(owner)
     html = client.get("/credits").content.decode()
-    for usd, label in ((10, "2,110.00"), (25, "5,275.00"), (50, "10,550.00"), (100, "21,100.00")):
+    for usd, label in ((10, "2,110"), (25, "5,275"), (50, "10,550"), (100, "21,100")):
         assert f"${usd} · {label} credits" in html
     assert "TEST MODE" in html
     assert "js/topup.js" in html

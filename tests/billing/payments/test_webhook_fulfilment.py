@@ -32,7 +32,7 @@ def test_it_credits_a_paid_session_once_and_sends_a_receipt(
     receipt = mail.outbox[0]
     assert receipt.to == [owner.email]
     assert "$25.00" in receipt.body
-    assert "5,275.00" in receipt.body
+    assert "Credits:  5,275\n" in receipt.body
     assert receipt.alternatives
     assert "$25.00" in str(receipt.alternatives[0][0])
 
