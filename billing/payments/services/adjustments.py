@@ -17,6 +17,7 @@ from django.utils import timezone
 from billing.models import AccountStatus, LedgerAccount
 from billing.money import cents_to_micros
 from billing.payments.models import ChargeState, DisputeStatus, Purchase, PurchaseStatus
+from billing.payments.services.balance_watch import payments_after_balance_change
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,9 @@ def charge_state_apply(*, state: ChargeState, purchase: Purchase | None = None) 
             key=f"clawback:{state.payment_intent_id}:{target}",
         )
         state.clawed_back_micros = target
+        # The low-balance e-mail, on commit. No immediate auto top-up: charging the card again the moment
+        # its payment was refunded or disputed would undo the refund or repeat the disputed charge.
+        payments_after_balance_change(user=purchase.user, allow_auto_topup=False)
     _freeze_or_unfreeze(state=state, wallet=wallet, user_id=purchase.user_id)
     state.updated_at = timezone.now()
     state.save()

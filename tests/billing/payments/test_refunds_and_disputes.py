@@ -143,3 +143,31 @@ def test_it_keeps_the_wallet_frozen_while_another_dispute_is_open(client: Any, o
     assert wallet_get_for_user(user=owner).status == AccountStatus.FROZEN
     deliver(client, event("charge.dispute.closed", dispute_obj(second, status="won")))
     assert wallet_get_for_user(user=owner).status == AccountStatus.ACTIVE
+
+
+def test_a_clawback_sends_the_low_balance_e_mail_but_never_tops_up(
+    client: Any, owner: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A refund that takes the wallet below the alert threshold warns at once (not at the next sweep); the
+    card whose payment was just refunded is not charged again by auto top-up."""
+    from django.core import mail
+
+    from billing.payments.models import Purchase, PurchaseKind
+    from billing.payments.services import auto_topup_configure, low_balance_configure
+
+    purchase = make_purchase(owner, 10_000_000)
+    deliver(client, event("checkout.session.completed", session_obj(purchase)))
+    low_balance_configure(user=owner, enabled=True, threshold_micros=5_000_000)
+    auto_topup_configure(
+        user=owner,
+        enabled=True,
+        threshold_micros=5_000_000,
+        amount_micros=10_000_000,
+        monthly_cap_micros=100_000_000,
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, event("charge.refunded", refund_obj(purchase, amount_refunded_cents=800)))
+    assert available(owner) == 2_000_000
+    assert [m.to for m in mail.outbox if "balance" in m.subject.lower()] == [[owner.email]]
+    assert not Purchase.objects.filter(user=owner, kind=PurchaseKind.AUTO_TOPUP).exists()
