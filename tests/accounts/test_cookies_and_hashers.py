@@ -1,15 +1,11 @@
 """Cookies under production settings (quality.md A-04, §6 item 1) and the password hasher (§6 item 7).
 
-The production values are read from the real settings module, imported in a subprocess with
-COMFYWEB_ENV=production, and then replayed into a real sign-in response to check the Set-Cookie headers.
+The production values are read from the real settings module (tests.production) and then replayed
+into a real sign-in response to check the Set-Cookie headers.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +15,8 @@ from django.test import Client, override_settings
 
 from accounts.models import User
 from tests.accounts.helpers import PASSWORD
+from tests.production import production_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 KEYS = [
     "SESSION_COOKIE_NAME",
     "SESSION_COOKIE_SECURE",
@@ -36,41 +32,11 @@ KEYS = [
     "CSRF_COOKIE_PATH",
     "PASSWORD_HASHERS",
 ]
-PRODUCTION_ENV = {
-    "COMFYWEB_ENV": "production",
-    "DEBUG": "0",
-    "SECRET_KEY": "test-only-dummy-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "comfyweb.example.com",
-    "PUBLIC_BASE_URL": "https://comfyweb.example.com",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/comfyweb",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "STRIPE_SECRET_KEY": "sk_test_dummy",
-    "STRIPE_WEBHOOK_SECRET": "whsec_dummy",
-}
 
 
 @pytest.fixture(scope="module")
 def production() -> dict[str, Any]:
-    # The module's own defaults (e.g. SESSION_COOKIE_DOMAIN) come from django.conf.global_settings.
-    script = (
-        "import json, comfyweb.settings as s; from django.conf import global_settings as g;"
-        f"print(json.dumps({{k: getattr(s, k, getattr(g, k, None)) for k in {KEYS!r}}}))"
-    )
-    env = {
-        **os.environ,
-        **PRODUCTION_ENV,
-        "COMFYWEB_DATA_DIR": str(Path(settings.DATA_DIR) / "prod-settings"),
-    }
-    done = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return production_settings(KEYS, data_dir=Path(settings.DATA_DIR) / "prod-settings")
 
 
 def test_production_starts_with_argon2(production: dict[str, Any]) -> None:
