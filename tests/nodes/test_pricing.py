@@ -342,3 +342,26 @@ def test_it_prices_nested_num_images_once(count: int, model: str) -> None:
     unit = {"V_1": 60_000, "V_1_TURBO": 20_000, "V_2": 80_000, "V_2_TURBO": 50_000}[model]
     body = {"image_request": {"prompt": "x", "model": model, "num_images": count}}
     assert quote("ideogram", "generate", json=body) == unit * count  # n nested: counted once, not n²
+
+
+@pytest.mark.django_db
+def test_the_admin_copies_a_version_to_edit_before_it_takes_effect(proxy_prices: Any) -> None:
+    from django.test import Client
+
+    from nodes.engine.pricing import price_table_current
+    from nodes.models import Price, PriceVersion
+    from tests.conftest import make_user
+
+    admin_user = make_user("root2@example.com", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin_user)
+    reply = client.post(
+        "/admin/nodes/priceversion/",
+        {"action": "copy_version", "_selected_action": [proxy_prices.pk]},
+    )
+    assert reply.status_code == 302
+    copy = PriceVersion.objects.exclude(pk=proxy_prices.pk).get()
+    assert copy.effective_from > timezone.now()  # not in effect yet: edit it first
+    assert copy.prices.count() == proxy_prices.prices.count()
+    Price.objects.filter(version=copy, vendor="openai", key="dall-e-2/1024x1024").update(unit_micros=1)
+    assert price_table_current().version_id == proxy_prices.pk
