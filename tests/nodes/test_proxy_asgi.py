@@ -59,6 +59,7 @@ def test_it_serves_a_metered_call(lean: StubUpstream, proxy_key: str) -> None:
         ("/proxy/openai/images/generations", {}, 401, "unauthorized"),
         ("/proxy/openai/nope", {}, 401, "unauthorized"),
         ("/proxy/openai/nope", {"key": True}, 404, "unknown_route"),
+        ("/proxy/", {"key": True}, 404, "not_found"),
         ("/proxy/openai/images/generations", {"key": True, "Host": "evil.example"}, 400, None),
     ],
 )
