@@ -93,7 +93,20 @@ async def db(fn: Callable[[], T]) -> T:
     on the event loop (cheap) instead of as threads fighting over the GIL and the connection pool.
     """
     async with _db_gate():
-        return await sync_to_async(fn)()
+        return await sync_to_async(_then_release(fn))()
+
+
+def _then_release(fn: Callable[[], T]) -> Callable[[], T]:
+    """Give the connection back when the unit ends: a request that kept it while queueing at the gate for
+    its next unit would starve the units holding the gate (all waiting on the pool: PoolTimeout)."""
+
+    def run() -> T:
+        try:
+            return fn()
+        finally:
+            release_db_connection()
+
+    return run
 
 
 async def db_after_upstream(fn: Callable[[], T]) -> T | None:
