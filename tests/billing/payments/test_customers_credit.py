@@ -144,7 +144,7 @@ def test_it_builds_the_stripe_checkout_from_server_side_data(
     assert form["line_items[0][price_data][unit_amount]"] == "2500"
     assert form["line_items[0][price_data][currency]"] == "usd"
     assert form["line_items[0][price_data][product_data][name]"] == "comfyweb credits"
-    assert form["line_items[0][price_data][product_data][description]"] == "5,275.00 credits"
+    assert form["line_items[0][price_data][product_data][description]"] == "5,275 credits"
     assert form["metadata[purchase_id]"] == str(purchase.public_id)
     assert form["payment_intent_data[metadata][purchase_id]"] == str(purchase.public_id)
     assert form["success_url"] == "http://testserver/credits/return?session_id={CHECKOUT_SESSION_ID}"
