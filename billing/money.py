@@ -59,6 +59,11 @@ def format_usd(micros: int) -> str:
     return f"{sign}${abs(value):,.2f}"
 
 
+def usd_field_value(micros: int) -> str:
+    """'1234.50': a USD amount as a form field's value (two decimals, no '$', no thousands separators)."""
+    return str(micros_to_usd(micros).quantize(_CENT, rounding=ROUND_HALF_EVEN))
+
+
 def format_credits(micros: int) -> str:
     """'2,110' or '12.7' credits, as ComfyUI shows them: at most one decimal, none when it would be 0.
 

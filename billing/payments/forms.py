@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from billing.money import micros_to_usd, usd_to_micros
+from billing.money import format_usd, usd_to_micros
 
 PRESETS_USD = (10, 25, 50, 100)
 
@@ -26,9 +26,7 @@ class BuyCreditsForm(forms.Form):
         micros = usd_to_micros(self.cleaned_data["amount_usd"])
         low, high = settings.TOPUP_MIN_MICROS, settings.TOPUP_MAX_MICROS
         if not low <= micros <= high:
-            raise forms.ValidationError(
-                f"Choose an amount from ${micros_to_usd(low):,.2f} to ${micros_to_usd(high):,.2f}."
-            )
+            raise forms.ValidationError(f"Choose an amount from {format_usd(low)} to {format_usd(high)}.")
         return micros
 
 
@@ -45,7 +43,7 @@ class AutoTopUpForm(forms.Form):
         low, high = settings.TOPUP_MIN_MICROS, settings.TOPUP_MAX_MICROS
         amount = usd_to_micros(data["amount_usd"])
         if not low <= amount <= high:
-            self.add_error("amount_usd", f"From ${micros_to_usd(low):,.2f} to ${micros_to_usd(high):,.2f}.")
+            self.add_error("amount_usd", f"From {format_usd(low)} to {format_usd(high)}.")
         cap = usd_to_micros(data["monthly_cap_usd"])
         if cap < amount:
             self.add_error("monthly_cap_usd", "The monthly cap must be at least one top-up.")

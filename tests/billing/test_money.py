@@ -91,3 +91,9 @@ def test_it_refuses_non_amounts(bad):
 def test_it_refuses_non_integer_cents():
     with pytest.raises(TypeError):
         money.cents_to_micros(1.0)  # type: ignore[arg-type]
+
+
+def test_it_gives_usd_form_field_values_without_symbol_or_separators():
+    assert money.usd_field_value(1_234_500_000) == "1234.50"
+    assert money.usd_field_value(5_000_000) == "5.00"
+    assert money.usd_field_value(12_345) == "0.01"

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 
-from billing.money import MICROS_PER_USD, format_credits, format_usd, micros_to_usd
+from billing.money import format_credits, format_usd, micros_to_usd, usd_field_value, usd_to_micros
 from billing.payments.forms import PRESETS_USD
 from billing.payments.selectors import auto_topup_get, low_balance_alert_get, purchases_recent
 
@@ -22,19 +22,19 @@ def payments_topup(context: template.Context) -> dict[str, Any]:
     auto = auto_topup_get(user=user) if signed_in else None
     alert = low_balance_alert_get(user=user) if signed_in else None
     return {
-        "presets": [{"usd": usd, "credits": format_credits(usd * MICROS_PER_USD)} for usd in PRESETS_USD],
+        "presets": [{"usd": usd, "credits": format_credits(usd_to_micros(usd))} for usd in PRESETS_USD],
         "min_usd": micros_to_usd(settings.TOPUP_MIN_MICROS),
         "max_usd": micros_to_usd(settings.TOPUP_MAX_MICROS),
         "credits_per_usd": settings.CREDITS_PER_USD,
         "sandbox": not settings.STRIPE_SECRET_KEY,
         "auto": auto,
-        "auto_threshold_usd": f"{micros_to_usd(auto.threshold_micros):.2f}" if auto else "5.00",
-        "auto_amount_usd": f"{micros_to_usd(auto.amount_micros):.2f}" if auto else "25.00",
-        "auto_cap_usd": f"{micros_to_usd(auto.monthly_cap_micros):.2f}" if auto else "100.00",
+        "auto_threshold_usd": usd_field_value(auto.threshold_micros) if auto else "5.00",
+        "auto_amount_usd": usd_field_value(auto.amount_micros) if auto else "25.00",
+        "auto_cap_usd": usd_field_value(auto.monthly_cap_micros) if auto else "100.00",
         "alert": alert,
         "purchases": [
             {"purchase": p, "usd": format_usd(p.amount_micros), "credits": format_credits(p.amount_micros)}
             for p in (purchases_recent(user=user) if signed_in else [])
         ],
-        "alert_threshold_usd": f"{micros_to_usd(alert.threshold_micros):.2f}" if alert else "5.00",
+        "alert_threshold_usd": usd_field_value(alert.threshold_micros) if alert else "5.00",
     }
