@@ -11,10 +11,11 @@ from comfyweb.errors import ApiError
 class LedgerError(Exception):
     status = 400
     error_type = "invalid_request"
+    default_message = "The ledger refused the request."
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
 
     def to_api_error(self) -> ApiError:
         return ApiError(self.status, self.error_type, self.message)
@@ -27,25 +28,19 @@ class InvalidLedgerRequest(LedgerError):  # noqa: N818 (names fixed by interface
 class InsufficientCredits(LedgerError):  # noqa: N818 (names fixed by interfaces.md)
     status = 402
     error_type = "insufficient_credits"
-
-    def __init__(self, message: str = "Not enough credits for this request. Top up to continue.") -> None:
-        super().__init__(message)
+    default_message = "Not enough credits for this request. Top up to continue."
 
 
 class WalletFrozen(LedgerError):  # noqa: N818 (names fixed by interfaces.md)
     status = 409
     error_type = "account_blocked"
-
-    def __init__(self, message: str = "This account is frozen. Contact support.") -> None:
-        super().__init__(message)
+    default_message = "This account is frozen. Contact support."
 
 
 class WalletClosed(LedgerError):  # noqa: N818 (names fixed by interfaces.md)
     status = 409
     error_type = "account_blocked"
-
-    def __init__(self, message: str = "This account is closed.") -> None:
-        super().__init__(message)
+    default_message = "This account is closed."
 
 
 HoldResolution = Literal["already_captured", "already_released", "expired"]
@@ -70,19 +65,13 @@ class HoldAlreadyResolved(LedgerError):  # noqa: N818 (names fixed by interfaces
 class CaptureExceedsHold(LedgerError):  # noqa: N818 (names fixed by interfaces.md)
     status = 409
     error_type = "exceeds_reserved"
-
-    def __init__(self, message: str = "The capture exceeds the reserved amount.") -> None:
-        super().__init__(message)
+    default_message = "The capture exceeds the reserved amount."
 
 
 class IdempotencyConflict(LedgerError):  # noqa: N818 (names fixed by interfaces.md)
     status = 409
     error_type = "idempotency_mismatch"
-
-    def __init__(
-        self, message: str = "This idempotency key was already used for a different request."
-    ) -> None:
-        super().__init__(message)
+    default_message = "This idempotency key was already used for a different request."
 
 
 class GrantNotPermitted(LedgerError):  # noqa: N818 (names fixed by interfaces.md)
@@ -98,9 +87,7 @@ class LedgerBusy(LedgerError):  # noqa: N818 (reads as a state, like the others)
 
     status = 503
     error_type = "service_unavailable"
-
-    def __init__(self, message: str = "The ledger is busy; retry in a moment.") -> None:
-        super().__init__(message)
+    default_message = "The ledger is busy; retry in a moment."
 
     def to_api_error(self) -> ApiError:
         return ApiError(self.status, self.error_type, self.message, headers={"Retry-After": "1"})
