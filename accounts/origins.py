@@ -28,13 +28,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from comfyweb.errors import error_response
+from comfyweb.middleware import HybridMiddleware
 
 OriginKind = Literal["none", "same", "loopback", "authorized", "other_https", "insecure", "refused"]
 
@@ -264,20 +265,8 @@ def _after_view(request: HttpRequest, kind: OriginKind, response: HttpResponse) 
     return response
 
 
-Handler = Callable[[HttpRequest], HttpResponse] | Callable[[HttpRequest], Awaitable[HttpResponse]]
-
-
-class OriginPolicyMiddleware:
+class OriginPolicyMiddleware(HybridMiddleware):
     """Applies the origin table to API paths, for sync and async views alike."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-        self._is_async = iscoroutinefunction(get_response)
-        if self._is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if self._is_async:

@@ -41,7 +41,10 @@ def response_for_exception(request: HttpRequest, exc: Exception) -> HttpResponse
     return None
 
 
-class ApiErrorMiddleware:
+class HybridMiddleware:
+    """A middleware that runs in sync and async stacks alike, without an adapter in between: `_is_async`
+    says which one `get_response` belongs to, so `__call__` can hand over to an async path."""
+
     sync_capable = True
     async_capable = True
 
@@ -51,6 +54,11 @@ class ApiErrorMiddleware:
         if self._is_async:
             markcoroutinefunction(self)
 
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        raise NotImplementedError
+
+
+class ApiErrorMiddleware(HybridMiddleware):
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if self._is_async:
             return self._acall(request)
