@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
@@ -68,6 +68,11 @@ def error_response(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def internal_error_response() -> JsonResponse:
+    """The 500 of an API path: the same words whether a view raised or Django's handler500 answered."""
+    return error_response(500, "internal_error", "Something went wrong on our side; nothing was charged.")
 
 
 def is_api_path(path: str) -> bool:
@@ -140,12 +145,3 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, drf_exceptions.Throttled) and wait is not None:
         response["Retry-After"] = str(max(1, min(150, int(wait))))
     return response
-
-
-def json_handler(status: int, error_type: str, message: str):  # type: ignore[no-untyped-def]
-    """Build handler404/handler500-style views that answer JSON on API paths."""
-
-    def handler(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-        return error_response(status, error_type, message)
-
-    return handler

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from comfyweb.errors import error_response, is_api_path
+from comfyweb.errors import error_response, internal_error_response, is_api_path
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -16,5 +16,5 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if is_api_path(request.path):
-        return error_response(500, "internal_error", "Something went wrong on our side; nothing was charged.")
+        return internal_error_response()
     return render(request, "500.html", status=500)

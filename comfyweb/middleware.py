@@ -16,7 +16,7 @@ from django.core.exceptions import (
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from comfyweb.errors import ApiError, error_response, is_api_path
+from comfyweb.errors import ApiError, error_response, internal_error_response, is_api_path
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,5 @@ class ApiErrorMiddleware(HybridMiddleware):
         response = response_for_exception(request, exception)
         if response is None and is_api_path(request.path):
             logger.error("Unhandled error on %s", request.path, exc_info=exception)
-            return error_response(
-                500, "internal_error", "Something went wrong on our side; nothing was charged."
-            )
+            return internal_error_response()
         return response
