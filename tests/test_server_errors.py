@@ -4,7 +4,6 @@ whether the middleware catches the exception or Django's handler500 answers; oth
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 import pytest
