@@ -24,6 +24,7 @@ from accounts.services.customers import customer_ensure, customer_payload
 from accounts.tokens import token_expires_at, token_issue
 from comfyweb.auth import Principal, authenticate_request
 from comfyweb.errors import ApiError, customer_not_found, unauthorized
+from comfyweb.times import rfc3339
 
 # --- Strict input ----------------------------------------------------------------------------------------
 
@@ -89,7 +90,7 @@ def _api_key_payload(api_key: ApiKey) -> dict[str, Any]:
         "name": api_key.name,
         "description": api_key.description,
         "key_prefix": f"comfyui-{api_key.prefix}",
-        "created_at": api_key.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": rfc3339(api_key.created_at),
     }
 
 
@@ -170,5 +171,5 @@ def auth_token(request: HttpRequest) -> JsonResponse:
     # Signatures carry whole seconds: count the lifetime from the start of this second, never later.
     issued_at = timezone.now().replace(microsecond=0)
     token = token_issue(user=request.user, device=device)
-    expires_at = token_expires_at(issued_at=issued_at).isoformat().replace("+00:00", "Z")
+    expires_at = rfc3339(token_expires_at(issued_at=issued_at))
     return JsonResponse({"token": token, "expires_at": expires_at})

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
 
 from accounts.models import User
+from comfyweb.times import rfc3339
 
 
 def customer_ensure(*, user: User) -> bool:
@@ -25,10 +25,6 @@ def customer_ensure(*, user: User) -> bool:
     return created == 1
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _has_fund(user: User) -> bool:
     """Whether the wallet has spendable (available, not held) credits."""
     # Imported here: billing imports accounts models, so a module-level import would be circular.
@@ -43,8 +39,8 @@ def customer_payload(*, user: User) -> dict[str, Any]:
         "id": str(user.public_id),
         "email": user.email,
         "name": user.display_name(),
-        "createdAt": _rfc3339(user.date_joined),
-        "updatedAt": _rfc3339(user.customer_created_at or user.date_joined),
+        "createdAt": rfc3339(user.date_joined),
+        "updatedAt": rfc3339(user.customer_created_at or user.date_joined),
         "has_fund": _has_fund(user),
         "is_admin": False,
     }

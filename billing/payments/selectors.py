@@ -10,6 +10,7 @@ from typing import Any
 from billing.models import AccountKind, CustomerEvent, LedgerAccount
 from billing.money import micros_to_cents_floor
 from billing.payments.models import AutoTopUp, LowBalanceAlert, Purchase
+from comfyweb.times import rfc3339
 
 
 def customer_balance_body(*, user: Any) -> dict[str, Any] | None:
@@ -45,10 +46,6 @@ class EventsPage:
         }
 
 
-def _rfc3339(value: Any) -> str:
-    return str(value.isoformat().replace("+00:00", "Z"))
-
-
 def customer_events_page(
     *,
     user: Any,
@@ -75,7 +72,7 @@ def customer_events_page(
                 "event_id": str(row.pk),
                 "event_type": row.event_type,
                 "params": row.params,
-                "createdAt": _rfc3339(row.created_at),
+                "createdAt": rfc3339(row.created_at),
             }
             for row in rows
         ],
