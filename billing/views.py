@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.views.auth import signed_in_user
 from billing.selectors import wallet_balance, wallet_get_for_user, wallet_history, wallet_open_holds
 
 _LABELS = {
@@ -19,7 +20,7 @@ _LABELS = {
 
 @login_required
 def credits_page(request: HttpRequest) -> HttpResponse:
-    wallet = wallet_get_for_user(user=request.user)  # type: ignore[arg-type]
+    wallet = wallet_get_for_user(user=signed_in_user(request))
     cursor = request.GET.get("before", "")[:200] or None
     page = wallet_history(wallet=wallet, cursor=cursor, limit=20)
     context = {

@@ -20,9 +20,17 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.emails import verification_email_send
 from accounts.forms import LoginForm, SignupForm
+from accounts.models import User
 from accounts.services.users import EmailTakenError, email_normalize, user_signup
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The request's user, typed, for views behind login_required (which has already run)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 def safe_next_url(request: HttpRequest, default: str | None = None) -> str:

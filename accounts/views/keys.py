@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from accounts.selectors import api_key_get_for_user, api_keys_for_user, api_keys_live_for_user
 from accounts.services.api_keys import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, api_key_create, api_key_revoke
+from accounts.views.auth import signed_in_user
 from comfyweb.errors import ApiError
 
 EXPIRY_CHOICES = [
@@ -39,11 +40,6 @@ class ApiKeyForm(forms.Form):
     )
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # login_required ran first
-    return request.user
-
-
 def _list_context(user: User, form: ApiKeyForm) -> dict[str, object]:
     live = api_keys_live_for_user(user=user)
     return {
@@ -60,7 +56,7 @@ def _list_context(user: User, form: ApiKeyForm) -> dict[str, object]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def keys_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
@@ -89,7 +85,7 @@ def keys_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def key_revoke(request: HttpRequest, key_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     try:
         api_key = api_key_get_for_user(user=user, key_public_id=key_id)
     except ApiError as exc:

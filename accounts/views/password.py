@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.emails import base_url
 from accounts.forms import AccountPasswordChangeForm, AccountPasswordResetForm, AccountSetPasswordForm
-from accounts.models import User
 from accounts.services.devices import device_rekey, devices_revoke_others
 from accounts.services.users import email_normalize
+from accounts.views.auth import signed_in_user
 
 RESET_INTERVAL_SECONDS = 60
 
@@ -69,8 +69,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     form = AccountPasswordChangeForm(user, request.POST if request.method == "POST" else None)
     if form.is_valid():
         form.save()

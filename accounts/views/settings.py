@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.dashboard import dashboard_panels
 from accounts.devices import user_agent_summary
 from accounts.forms import ProfileForm
-from accounts.models import User
 from accounts.services.devices import (
     device_get_for_user,
     device_revoke,
@@ -24,12 +23,7 @@ from accounts.services.devices import (
     devices_revoke_others,
 )
 from accounts.services.users import user_profile_update
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
+from accounts.views.auth import signed_in_user
 
 
 @login_required
@@ -40,7 +34,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=user)
     if form.is_valid():
         user_profile_update(user=user, name=form.cleaned_data["name"])
@@ -60,7 +54,7 @@ def devices_view(request: HttpRequest) -> HttpResponse:
             "current": device.session_key == current_key,
             "just_now": device.last_seen_at >= recent,
         }
-        for device in devices_active_for_user(user=_user(request))
+        for device in devices_active_for_user(user=signed_in_user(request))
     ]
     return render(request, "accounts/devices.html", {"devices": devices})
 
@@ -68,7 +62,7 @@ def devices_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def device_revoke_view(request: HttpRequest, device_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     device = device_get_for_user(user=user, device_public_id=device_id)  # 404 for anyone else's device
     if device.session_key == request.session.session_key:
         logout(request)  # revoking this browser is signing out
@@ -82,6 +76,6 @@ def device_revoke_view(request: HttpRequest, device_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def devices_revoke_others_view(request: HttpRequest) -> HttpResponse:
-    count = devices_revoke_others(user=_user(request), keep_session_key=request.session.session_key)
+    count = devices_revoke_others(user=signed_in_user(request), keep_session_key=request.session.session_key)
     messages.success(request, f"Signed out {count} other device{'s' if count != 1 else ''}.")
     return redirect("accounts:devices")

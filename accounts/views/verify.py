@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.emails import verification_email_send, verification_token_read
 from accounts.models import User
 from accounts.services.users import user_verify_email
-from accounts.views.auth import safe_next_url
+from accounts.views.auth import safe_next_url, signed_in_user
 
 RESEND_INTERVAL_SECONDS = 60
 
@@ -29,8 +29,7 @@ def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def verify_resend_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     next_url = safe_next_url(request, default="/dashboard")
     if user.is_verified:
         messages.info(request, "Your e-mail address is already verified.")
