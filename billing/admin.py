@@ -96,6 +96,9 @@ class GrantForm(forms.Form):
     usd = forms.DecimalField(label="Amount (USD)", min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
     reason = forms.CharField(max_length=500)
     ticket = forms.CharField(max_length=100)
+    # Made when the form is shown: submitting the same form twice (a double click, a browser resend)
+    # replays the first grant instead of granting again.
+    key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def clean_email(self) -> User:
         user = User.objects.filter(email__iexact=self.cleaned_data["email"].strip()).first()
@@ -122,7 +125,7 @@ class GrantAdmin(ReadOnlyMixin, GrantAdminBase):
 
     def grant_view(self, request: HttpRequest) -> HttpResponse:
         """Grant credits as the signed-in staff member, through the service (reason and ticket required)."""
-        form = GrantForm(request.POST or None)
+        form = GrantForm(request.POST or None, initial={"key": uuid.uuid4()})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -132,7 +135,7 @@ class GrantAdmin(ReadOnlyMixin, GrantAdminBase):
                     actor=request.user,  # type: ignore[arg-type]
                     reason=data["reason"],
                     ticket=data["ticket"],
-                    key=f"admin-{uuid.uuid4()}",
+                    key=f"admin-{data['key'] or uuid.uuid4()}",
                 )
             except LedgerError as exc:
                 self.message_user(request, exc.message, messages.ERROR)

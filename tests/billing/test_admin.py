@@ -1,5 +1,7 @@
 """The admin: read-only ledger views; grants go through the service as the signed-in staff member."""
 
+import re
+
 import pytest
 
 from billing.models import Grant, GrantStatus
@@ -75,3 +77,14 @@ def test_a_non_staff_user_cannot_grant(client, owner):
     )
     assert response.status_code == 302  # to the admin login
     assert not Grant.objects.exists()
+
+
+def test_submitting_the_same_grant_form_twice_grants_once(client, admin_user, owner):
+    client.force_login(admin_user)
+    page = client.get("/admin/billing/grant/new/").content.decode()
+    key = re.search(r'name="key" value="([0-9a-f-]{36})"', page).group(1)
+    form = {"email": owner.email, "usd": "7.50", "reason": "Outage", "ticket": "T-7", "key": key}
+    for _ in range(2):  # a double click, or the browser resending the POST
+        assert client.post("/admin/billing/grant/new/", form).status_code == 302
+    assert Grant.objects.count() == 1
+    assert wallet_balance(wallet=wallet_of(owner)).balance_micros == 7_500_000
