@@ -63,14 +63,12 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool) -> s
     return cleaned
 
 
-def _live_keys_count(*, user: User, now: datetime) -> int:
-    return ApiKey.objects.filter(user=user, revoked_at__isnull=True).exclude(expires_at__lte=now).count()
-
-
 def api_key_create(
     *, user: User, name: str, description: str = "", expires_at: datetime | None = None
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its plaintext — the only time the plaintext exists."""
+    from accounts.selectors import api_keys_live_for_user
+
     if not user.is_verified:
         raise ApiError(403, "email_not_verified", "Confirm your e-mail address before creating API keys.")
     name = _clean_text(name, field="name", max_length=NAME_MAX_LENGTH, required=True)
@@ -85,7 +83,7 @@ def api_key_create(
     with transaction.atomic():
         # Lock the user row first so two concurrent creates cannot both see 24 live keys and both insert.
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
-        if _live_keys_count(user=user, now=now) >= limit:
+        if api_keys_live_for_user(user=user, now=now).count() >= limit:
             raise ApiError(
                 409,
                 "key_limit_reached",
