@@ -61,20 +61,35 @@ def _check_purchases(report: ReconcileReport, *, since: datetime) -> None:
     report.problems.extend(f"ledger purchase {ref} has no paid purchase" for ref in sorted(orphans))
 
 
+def _clawback_entries(references: set[str]) -> dict[str, int]:
+    """What the ledger clawed back per payment reference (the funding leg of each clawback)."""
+    rows = (
+        LedgerEntry.objects.filter(
+            transaction__code=TransactionCode.CLAWBACK,
+            transaction__payment_reference__in=references,
+            account__code__in=FUNDING,
+        )
+        .values("transaction__payment_reference")
+        .annotate(total=Sum("amount_micros"))
+    )
+    return {row["transaction__payment_reference"]: int(row["total"] or 0) for row in rows}
+
+
 def _check_clawbacks(report: ReconcileReport, *, since: datetime) -> None:
-    for state in ChargeState.objects.filter(clawed_back_micros__gt=0, updated_at__gte=since):
-        purchase = Purchase.objects.filter(payment_intent_id=state.payment_intent_id).first()
+    """Three queries, however many charges: the states, their purchases, the booked clawbacks."""
+    states = list(ChargeState.objects.filter(clawed_back_micros__gt=0, updated_at__gte=since))
+    intents = [state.payment_intent_id for state in states]
+    purchases = {p.payment_intent_id: p for p in Purchase.objects.filter(payment_intent_id__in=intents)}
+    booked = _clawback_entries({p.payment_reference for p in purchases.values()})
+    for state in states:
+        purchase = purchases.get(state.payment_intent_id)
         if purchase is None:
             report.problems.append(f"charge {state.payment_intent_id}: clawed back without a purchase")
             continue
-        clawed = LedgerEntry.objects.filter(
-            transaction__code=TransactionCode.CLAWBACK,
-            transaction__payment_reference=purchase.payment_reference,
-            account__code__in=FUNDING,
-        ).aggregate(total=Sum("amount_micros"))["total"]
-        if int(clawed or 0) != state.clawed_back_micros:
+        clawed = booked.get(purchase.payment_reference, 0)
+        if clawed != state.clawed_back_micros:
             report.problems.append(
-                f"charge {state.payment_intent_id}: clawback booked {int(clawed or 0)}, "
+                f"charge {state.payment_intent_id}: clawback booked {clawed}, "
                 f"expected {state.clawed_back_micros}"
             )
 

@@ -56,3 +56,29 @@ def test_it_reports_credits_without_a_purchase_and_clawback_mismatches(client: A
     assert report.diff == 2, report.problems
     with pytest.raises(CommandError):
         call_command("payments_reconcile", stdout=StringIO(), stderr=StringIO())
+
+
+def test_it_checks_clawbacks_in_the_same_queries_for_1_or_5_charges(
+    client: Any, db: None, django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.payments.reconcile import ReconcileReport, _check_clawbacks
+    from tests.conftest import make_user
+
+    def refunded_purchases(count: int) -> None:
+        for _ in range(count):
+            purchase = make_purchase(make_user(f"r{ChargeState.objects.count()}@example.com"), 10_000_000)
+            deliver(client, event("checkout.session.completed", session_obj(purchase)))
+            deliver(client, event("charge.refunded", refund_obj(purchase, amount_refunded_cents=100)))
+
+    refunded_purchases(1)
+    with CaptureQueriesContext(connection) as one:
+        _check_clawbacks(report := ReconcileReport(), since=_since())
+    assert report.diff == 0
+    queries = len(one)  # counted now: the requests below clear the connection's query log
+    refunded_purchases(4)
+    with django_assert_num_queries(queries):
+        _check_clawbacks(report := ReconcileReport(), since=_since())
+    assert report.diff == 0
