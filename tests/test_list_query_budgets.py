@@ -72,8 +72,9 @@ def test_it_costs_the_same_queries_at_10_and_50_rows(
     assert client.get(path, headers=headers).status_code == 200  # warm-up
     with CaptureQueriesContext(connection) as at_10:
         assert client.get(path, headers=headers).status_code == 200
+    queries = len(at_10)  # counted now: a later request clears the connection's query log
     add_rows(owner, 40)
-    with django_assert_num_queries(len(at_10)):
+    with django_assert_num_queries(queries):
         response = client.get(path, headers=headers)
     assert response.status_code == 200
     if case == "customers events":
