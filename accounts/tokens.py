@@ -90,7 +90,3 @@ def token_resolve(claims: TokenClaims) -> tuple[User, Device]:
     if not constant_time_compare(_auth_hash_fragment(device.user), claims.auth_hash_fragment):
         raise InvalidTokenError("password changed")
     return device.user, device
-
-
-def token_authenticate(value: str) -> tuple[User, Device]:
-    return token_resolve(token_claims(value))

@@ -46,11 +46,6 @@ def wallet_open_holds(*, wallet: LedgerAccount) -> QuerySet[Hold]:
     return Hold.objects.filter(wallet=wallet, status=HoldStatus.OPEN).order_by("expires_at", "id")
 
 
-def hold_get(*, wallet: LedgerAccount, key: str) -> Hold | None:
-    """A hold by its idempotency key, only within the given wallet."""
-    return Hold.objects.filter(wallet=wallet, key=key).first()
-
-
 def house_balance(*, code: HouseAccount) -> int:
     """House accounts keep no cached balance (no hot row): it is the sum of their entries."""
     total = LedgerEntry.objects.filter(account__code=code).aggregate(total=Sum("amount_micros"))["total"]
