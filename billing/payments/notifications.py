@@ -4,38 +4,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
+from accounts.emails import send_templated
 from billing.money import format_credits, format_usd
 from billing.payments.models import AutoTopUp, LowBalanceAlert, Purchase
 
-SUBJECTS = {
-    "receipt": "Your receipt: {amount} of credits",
-    "low_balance": "Your credit balance is low",
-    "auto_topup_disabled": "Auto top-up was turned off",
-}
+# Each has emails/payments/<kind>_subject.txt, <kind>.txt and <kind>.html.
+KINDS = frozenset({"receipt", "low_balance", "auto_topup_disabled"})
 
 
 def payment_email_send(*, kind: str, user_id: int, purchase_id: int | None) -> None:
     user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None or kind not in SUBJECTS:
+    if user is None or kind not in KINDS:
         return
-    context: dict[str, object] = {
-        "user": user,
-        "SITE_NAME": settings.SITE_NAME,
-        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
-        "credits_url": f"{settings.PUBLIC_BASE_URL}/credits",
-    }
-    amount = ""
+    context: dict[str, object] = {"user": user, "credits_url": f"{settings.PUBLIC_BASE_URL}/credits"}
     if purchase_id is not None:
         purchase = Purchase.objects.filter(pk=purchase_id, user=user).first()
         if purchase is None:
             return
-        amount = format_usd(purchase.amount_micros)
         context.update(
             purchase=purchase,
-            amount_usd=amount,
+            amount_usd=format_usd(purchase.amount_micros),
             credits=format_credits(purchase.amount_micros),
             test_mode=purchase.gateway == "sandbox",
         )
@@ -45,13 +34,4 @@ def payment_email_send(*, kind: str, user_id: int, purchase_id: int | None) -> N
     auto = AutoTopUp.objects.filter(user=user).first()
     if auto is not None:
         context["auto_topup"] = auto
-    text = render_to_string(f"emails/payments/{kind}.txt", context)
-    html = render_to_string(f"emails/payments/{kind}.html", context)
-    message = EmailMultiAlternatives(
-        subject=SUBJECTS[kind].format(amount=amount),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated(to=user.email, template=f"payments/{kind}", context=context)

@@ -31,6 +31,7 @@ def test_it_credits_a_paid_session_once_and_sends_a_receipt(
     assert len(mail.outbox) == 1
     receipt = mail.outbox[0]
     assert receipt.to == [owner.email]
+    assert receipt.subject == "Your receipt: $25.00 of credits"
     assert "$25.00" in receipt.body
     assert "Credits:  5,275\n" in receipt.body
     assert receipt.alternatives
