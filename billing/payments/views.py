@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +29,7 @@ from billing.payments.services.purchases import FulfilmentRejectedError, stripe_
 from comfyweb.errors import ApiError
 
 CREDITS_URL = "/credits"
+_SESSION_ID_RE = re.compile(r"[A-Za-z0-9_]{1,255}")
 
 
 def _form_error(request: HttpRequest, form: BuyCreditsForm | AutoTopUpForm | LowBalanceForm) -> None:
@@ -80,8 +83,11 @@ def billing_portal(request: HttpRequest) -> HttpResponse:
 @require_GET
 def credits_return(request: HttpRequest) -> HttpResponse:
     """Stripe's success URL. Fulfils from a server-side retrieve of the session, if the webhook has not."""
-    session_id = request.GET.get("session_id", "")[:255]
-    purchase = Purchase.objects.filter(checkout_session_id=session_id).first() if session_id else None
+    session_id = request.GET.get("session_id", "")
+    # Checkout Session ids are letters, digits and underscores ("cs_test_…"); anything else (a NUL byte,
+    # which PostgreSQL cannot even compare) is no session of ours.
+    known = _SESSION_ID_RE.fullmatch(session_id) is not None
+    purchase = Purchase.objects.filter(checkout_session_id=session_id).first() if known else None
     if purchase is None:
         return redirect(CREDITS_URL)
     try:

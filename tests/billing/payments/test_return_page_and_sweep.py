@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -99,3 +100,13 @@ def test_it_cross_checks_the_retrieved_line_items(client: Client, owner: Any, st
         r for r in stripe_api.requests if r.method == "GET" and r.path.startswith("/v1/checkout/sessions/")
     ]
     assert retrieve.form.get("expand[0]") == "line_items"
+
+
+@pytest.mark.parametrize("session_id", ["%00", "cs_test_%00x", "cs_" + "x" * 300, "%ff", "../credits"])
+def test_it_sends_a_malformed_session_id_back_to_the_credits_page(
+    client: Client, owner: Any, session_id: str
+) -> None:
+    client.force_login(owner)
+    response = client.get(f"/credits/return?session_id={session_id}")
+    assert response.status_code == 302
+    assert response["Location"] == "/credits"
