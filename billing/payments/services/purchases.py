@@ -264,7 +264,8 @@ def payment_intent_fulfil(*, purchase_public_id: str, payment_intent_id: str, am
             raise FulfilmentRejectedError(
                 f"PaymentIntent {payment_intent_id} does not belong to {purchase_public_id}."
             )
-        if not isinstance(amount_cents, int) or cents_to_micros(amount_cents) != purchase.amount_micros:
+        # type(), not isinstance(): a JSON `true` is a bool, and bool is an int to isinstance.
+        if type(amount_cents) is not int or cents_to_micros(amount_cents) != purchase.amount_micros:
             raise FulfilmentRejectedError(
                 f"PaymentIntent {payment_intent_id} amount does not match the purchase."
             )

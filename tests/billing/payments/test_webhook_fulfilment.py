@@ -232,3 +232,27 @@ def test_it_fulfils_a_processing_auto_top_up_from_payment_intent_succeeded(clien
     }
     deliver(client, event("payment_intent.succeeded", other))
     assert available(owner) == 25_000_000
+
+
+@pytest.mark.parametrize("amount", [True, 2500.0, "2500", None])
+def test_it_rejects_an_auto_top_up_intent_whose_amount_is_not_an_integer(
+    client: Any, owner: Any, amount: Any
+) -> None:
+    from billing.payments.models import Purchase, PurchaseKind
+
+    purchase = Purchase.objects.create(
+        user=owner,
+        kind=PurchaseKind.AUTO_TOPUP,
+        gateway="stripe",
+        amount_micros=10_000,
+        payment_intent_id="pi_x",
+    )
+    intent = {
+        "id": "pi_x",
+        "object": "payment_intent",
+        "amount_received": amount,  # True is an int to isinstance, and 1 cent = this purchase
+        "metadata": {"purchase_id": str(purchase.public_id), "kind": "auto_topup"},
+    }
+    response = deliver(client, event("payment_intent.succeeded", intent))
+    assert (response.status_code, response.json()["result"]) == (200, "rejected")
+    assert available(owner) == 0
