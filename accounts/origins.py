@@ -138,13 +138,20 @@ def _load_authorized_origins() -> frozenset[str]:
     return frozenset(AuthorizedOrigin.objects.values_list("origin", flat=True))
 
 
+def _cached_authorized_origins_or_none() -> frozenset[str] | None:
+    with _cache_lock:
+        if _cache is not None and time.monotonic() - _cache[0] < AUTHORIZED_ORIGINS_TTL_SECONDS:
+            return _cache[1]
+    return None
+
+
 def authorized_origins() -> frozenset[str]:
     """The admin-managed https origins; re-read at most every AUTHORIZED_ORIGINS_TTL_SECONDS."""
     global _cache  # noqa: PLW0603 - one small per-process cache, guarded by the lock
+    cached = _cached_authorized_origins_or_none()
+    if cached is not None:
+        return cached
     now = time.monotonic()
-    with _cache_lock:
-        if _cache is not None and now - _cache[0] < AUTHORIZED_ORIGINS_TTL_SECONDS:
-            return _cache[1]
     origins = _load_authorized_origins()
     with _cache_lock:
         _cache = (now, origins)
@@ -169,13 +176,6 @@ def connect_cache_signals() -> None:
 
     post_save.connect(_clear_on_change, sender=AuthorizedOrigin, dispatch_uid="origins-cache-save")
     post_delete.connect(_clear_on_change, sender=AuthorizedOrigin, dispatch_uid="origins-cache-delete")
-
-
-def _cached_authorized_origins_or_none() -> frozenset[str] | None:
-    with _cache_lock:
-        if _cache is not None and time.monotonic() - _cache[0] < AUTHORIZED_ORIGINS_TTL_SECONDS:
-            return _cache[1]
-    return None
 
 
 def request_origin_kind(request: HttpRequest) -> OriginKind:
