@@ -19,6 +19,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 
 from comfyweb.auth import Principal, authenticate_request
+from comfyweb.errors import ApiError
 from nodes.engine import forward, routing, settle
 from nodes.engine.headers import header
 from nodes.engine.idempotency import idempotency_finish
@@ -107,6 +108,21 @@ def _then_release(fn: Callable[[], T]) -> Callable[[], T]:
             release_db_connection()
 
     return run
+
+
+async def db_before_upstream(fn: Callable[[], T]) -> T:
+    """A database step before anything is sent: if the database is unreachable or the pool is exhausted
+    (a burst), answer 503 + Retry-After, which ComfyUI retries: nothing started, nothing charged."""
+    try:
+        return await db(fn)
+    except DatabaseError as exc:
+        logger.exception("A /proxy database step failed before forwarding")
+        raise ApiError(
+            503,
+            "upstream_unavailable",
+            "The platform is busy; nothing was charged. Try again.",
+            headers={"Retry-After": "2"},
+        ) from exc
 
 
 async def db_after_upstream(fn: Callable[[], T]) -> T | None:

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import httpx
-from django.db import DatabaseError
 from django.http import HttpResponse
 
 from comfyweb.errors import ApiError
@@ -14,8 +13,8 @@ from nodes.engine import forward, replies, settle
 from nodes.engine.context import (
     Ctx,
     call_facts,
-    db,
     db_after_upstream,
+    db_before_upstream,
     poll_url,
     release_db_connection,
     send_upstream,
@@ -50,17 +49,7 @@ def _admit(ctx: Ctx) -> tuple[forward.Upstream, Quote, settle.Admission]:
 
 
 async def metered(ctx: Ctx) -> HttpResponse:
-    try:
-        upstream, quote, admission = await db(lambda: _admit(ctx))
-    except DatabaseError as exc:
-        # Our own outage before anything was sent: retryable, nothing started, nothing charged.
-        logger.exception("Admission failed on the database")
-        raise ApiError(
-            503,
-            "upstream_unavailable",
-            "The platform is busy; nothing was charged. Try again.",
-            headers={"Retry-After": "2"},
-        ) from exc
+    upstream, quote, admission = await db_before_upstream(lambda: _admit(ctx))
     ctx.timing.stage("reserve")
     ref = admission.ref
     api_name = ctx.vendor.title

@@ -14,7 +14,8 @@ from nodes.engine.context import (
     POLL_SALT,
     POLL_TOKEN_MAX_AGE,
     Ctx,
-    db,
+    db_after_upstream,
+    db_before_upstream,
     release_db_connection,
     send_upstream,
     upstream_path,
@@ -36,7 +37,7 @@ async def free_forward(ctx: Ctx) -> HttpResponse:
         )
         release_db_connection()
 
-    await db(check)
+    await db_before_upstream(check)
     response = await send_free(ctx, upstream, upstream_path(ctx))
     reply = free_reply(ctx, response)
     reply["X-Comfy-Upstream"] = "1"
@@ -86,7 +87,7 @@ async def poll(ctx: Ctx) -> HttpResponse:
         release_db_connection()
         return job
 
-    job = await db(lookup)
+    job = await db_before_upstream(lookup)
     if job is None:
         raise unknown_job()
     upstream = forward.upstream_for(ctx.vendor)
@@ -98,7 +99,7 @@ async def poll(ctx: Ctx) -> HttpResponse:
     outcome: Outcome = ctx.route.status(data, response.status_code)
     result_ref = ctx.route.result_ref(data) if ctx.route.result_ref and outcome == "success" else ""
     vendor_status = _status_word(data)
-    usage = await db(lambda: _observe(ctx, job, outcome, vendor_status, result_ref))
+    usage = await db_after_upstream(lambda: _observe(ctx, job, outcome, vendor_status, result_ref))
     ctx.timing.stage("settle")
     if ctx.route.gone is not None and ctx.route.gone(data):
         raise unknown_job()
@@ -138,7 +139,7 @@ async def download(ctx: Ctx) -> HttpResponse:
         release_db_connection()
         return job
 
-    if await db(lookup) is None:
+    if await db_before_upstream(lookup) is None:
         raise unknown_job()
     upstream = forward.upstream_for(ctx.vendor)
     response = await send_free(ctx, upstream, upstream_path(ctx))

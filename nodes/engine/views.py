@@ -16,7 +16,7 @@ from comfyweb.auth import aauthenticate_request
 from comfyweb.errors import ApiError
 from nodes.engine import routing
 from nodes.engine.bodies import parse
-from nodes.engine.context import Ctx, Timing, db, replayable
+from nodes.engine.context import Ctx, Timing, db_after_upstream, db_before_upstream, replayable
 from nodes.engine.headers import idempotency_key
 from nodes.engine.idempotency import Replay, idempotency_begin, idempotency_finish, request_fingerprint
 from nodes.engine.metered import metered
@@ -80,7 +80,7 @@ async def _idempotent(ctx: Ctx, run: Callable[[Ctx], Any]) -> HttpResponse:
         ctx.idem_user_id = user_id
         return idempotency_begin(user_id=user_id, key=key, fingerprint=fingerprint)
 
-    replay = await db(begin)
+    replay = await db_before_upstream(begin)
     if replay is not None:
         return replay.response()
     user_id = ctx.idem_user_id
@@ -88,9 +88,9 @@ async def _idempotent(ctx: Ctx, run: Callable[[Ctx], Any]) -> HttpResponse:
     try:
         response = await run(ctx)
     except BaseException:
-        await db(lambda: idempotency_finish(user_id=user_id, key=key, response=None))
+        await db_after_upstream(lambda: idempotency_finish(user_id=user_id, key=key, response=None))
         raise
     if not ctx.idem_stored:
         stored = response if replayable(response) else None
-        await db(lambda: idempotency_finish(user_id=user_id, key=key, response=stored))
+        await db_after_upstream(lambda: idempotency_finish(user_id=user_id, key=key, response=stored))
     return response

@@ -327,3 +327,32 @@ def test_a_second_settle_reports_the_first_outcome_and_books_nothing(
     assert first == again == settle.Settled(UsageStatus.SUCCEEDED, 140_000)
     assert before - available_micros(owner) == 140_000
     assert CustomerEvent.objects.filter(user=owner, event_type="api_usage_completed").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("where", ["idempotency", "poll"])
+def test_it_answers_503_not_500_when_an_early_database_step_fails(
+    proxy_comfy: ComfyClient, proxy_upstream: Any, owner: Any, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A burst that exhausts the pool must get a retryable 503 before anything is sent, never a 500."""
+    from django.db import OperationalError
+
+    from nodes.engine import polls, views
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("pool timeout")
+
+    if where == "idempotency":
+        monkeypatch.setattr(views, "idempotency_begin", down)
+        reply = proxy_comfy.post_json(
+            "/proxy/openai/images/generations", {"prompt": "x"}, **{"Idempotency-Key": "b" * 32}
+        )
+    else:
+        task = proxy_comfy.post_json("/proxy/kling/v1/videos/text2video", {"prompt": "x"}).json()["data"][
+            "task_id"
+        ]
+        monkeypatch.setattr(polls.settle, "job_for_user", down)
+        reply = proxy_comfy.get(f"/proxy/kling/v1/videos/text2video/{task}")
+    assert reply.status_code == 503
+    assert reply.json()["error"]["type"] == "upstream_unavailable"
+    assert 1 <= int(reply["Retry-After"]) <= 150
