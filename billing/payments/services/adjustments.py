@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing.models import AccountStatus, LedgerAccount
 from billing.money import cents_to_micros
-from billing.payments.models import ChargeState, DisputeStatus, Purchase, PurchaseStatus
+from billing.payments.models import AutoTopUp, ChargeState, DisputeStatus, Purchase, PurchaseStatus
 from billing.payments.services.balance_watch import payments_after_balance_change
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,9 @@ def charge_state_apply(*, state: ChargeState, purchase: Purchase | None = None) 
         # The low-balance e-mail, on commit. No immediate auto top-up: charging the card again the moment
         # its payment was refunded or disputed would undo the refund or repeat the disputed charge.
         payments_after_balance_change(user=purchase.user, allow_auto_topup=False)
+        _auto_topup_suspend(
+            user_id=purchase.user_id, reason="a payment on your account was refunded or disputed"
+        )
     _freeze_or_unfreeze(state=state, wallet=wallet, user_id=purchase.user_id)
     state.updated_at = timezone.now()
     state.save()
@@ -124,6 +127,7 @@ def _freeze_or_unfreeze(*, state: ChargeState, wallet: LedgerAccount, user_id: i
         LedgerAccount.objects.select_for_update().filter(pk=wallet.pk).values_list("status", flat=True).get()
     )
     if wants_freeze:
+        _auto_topup_suspend(user_id=user_id, reason="a payment on your account is disputed")
         if status == AccountStatus.CLOSED:
             return  # nothing can be reserved on a closed wallet anyway
         wallet_freeze(
@@ -148,3 +152,18 @@ def _freeze_or_unfreeze(*, state: ChargeState, wallet: LedgerAccount, user_id: i
             reason=f"Stripe dispute {state.dispute_id} closed ({state.dispute_status})",
             key=f"dispute-unfreeze:{state.payment_intent_id}",
         )
+
+
+def _auto_topup_suspend(*, user_id: int, reason: str) -> None:
+    """Turn auto top-up off after a refund or dispute, and say so by e-mail.
+
+    The periodic balance sweep would otherwise charge the saved card again within minutes, undoing the
+    refund or repeating the disputed charge. Turning it back on is the user's decision.
+    """
+    from billing.payments.tasks import send_payment_email
+
+    switched = AutoTopUp.objects.filter(user_id=user_id, enabled=True).update(
+        enabled=False, disabled_reason=f"Turned off because {reason}."[:500], updated_at=timezone.now()
+    )
+    if switched:
+        transaction.on_commit(lambda: send_payment_email.delay("auto_topup_disabled", user_id, None))

@@ -171,3 +171,41 @@ def test_a_clawback_sends_the_low_balance_e_mail_but_never_tops_up(
     assert available(owner) == 2_000_000
     assert [m.to for m in mail.outbox if "balance" in m.subject.lower()] == [[owner.email]]
     assert not Purchase.objects.filter(user=owner, kind=PurchaseKind.AUTO_TOPUP).exists()
+
+
+@pytest.mark.parametrize(
+    ("events", "why"),
+    [
+        (["completed", "refunded"], "refunded or disputed"),
+        (["completed", "dispute_created"], "is disputed"),
+    ],
+)
+def test_it_turns_auto_top_up_off_after_a_refund_or_dispute(
+    client: Any, owner: Any, events: list[str], why: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The balance sweep must not charge the card again right after its payment was refunded or disputed."""
+    from django.core import mail
+
+    from billing.payments.models import AutoTopUp
+    from billing.payments.services import auto_topup_configure
+
+    auto_topup_configure(
+        user=owner,
+        enabled=True,
+        threshold_micros=5_000_000,
+        amount_micros=10_000_000,
+        monthly_cap_micros=50_000_000,
+    )
+    purchase = make_purchase(owner, 10_000_000)
+    builders = {
+        "completed": lambda: event("checkout.session.completed", session_obj(purchase)),
+        "refunded": lambda: event("charge.refunded", refund_obj(purchase, amount_refunded_cents=1000)),
+        "dispute_created": lambda: event("charge.dispute.created", dispute_obj(purchase)),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in events:
+            assert deliver(client, builders[name]()).status_code == 200
+    config = AutoTopUp.objects.get(user=owner)
+    assert not config.enabled
+    assert why in config.disabled_reason
+    assert any("Auto top-up was turned off" in m.subject for m in mail.outbox)
