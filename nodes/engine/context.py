@@ -22,7 +22,7 @@ from comfyweb.auth import Principal, authenticate_request
 from comfyweb.errors import ApiError
 from nodes.engine import forward, routing, settle
 from nodes.engine.headers import header
-from nodes.engine.idempotency import idempotency_finish
+from nodes.engine.idempotency import Replay, idempotency_begin, idempotency_finish
 from nodes.engine.types import Call, Route, Vendor
 from nodes.models import ProxyJob
 
@@ -63,8 +63,9 @@ class Ctx:
     timing: Timing
     idem_key: str | None = None
     items: list[Any] = field(default_factory=list)
-    idem_user_id: int | None = None
+    idem_user_id: int | None = None  # set once this request holds its Idempotency-Key
     idem_stored: bool = False  # the reply was already stored, in the settling step
+    idem_fingerprint: str = ""
 
     def authenticated(self) -> Principal:
         """The caller (authenticating now, on the DB thread, if not done yet)."""
@@ -206,3 +207,23 @@ def store_reply(ctx: Ctx, reply: HttpResponse) -> HttpResponse:
         )
         ctx.idem_stored = True
     return reply
+
+
+class ReplayFound(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The Idempotency-Key already has a finished reply: answer with it, run nothing."""
+
+    def __init__(self, replay: Replay) -> None:
+        super().__init__("idempotent replay")
+        self.replay = replay
+
+
+def claim_idempotency_key(ctx: Ctx) -> None:
+    """In the first database step, right after authentication (the key belongs to the user): claim the
+    request's Idempotency-Key, or raise ReplayFound / the 409 conflicts."""
+    if ctx.idem_key is None or ctx.idem_user_id is not None:
+        return
+    user_id = ctx.authenticated().user.pk
+    replay = idempotency_begin(user_id=user_id, key=ctx.idem_key, fingerprint=ctx.idem_fingerprint)
+    if replay is not None:
+        raise ReplayFound(replay)
+    ctx.idem_user_id = user_id

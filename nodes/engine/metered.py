@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import httpx
+from django.db import transaction
 from django.http import HttpResponse
 
 from comfyweb.errors import ApiError
@@ -13,6 +14,7 @@ from nodes.engine import forward, replies, settle
 from nodes.engine.context import (
     Ctx,
     call_facts,
+    claim_idempotency_key,
     db_after_upstream,
     db_before_upstream,
     poll_url,
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 def _admit(ctx: Ctx) -> tuple[forward.Upstream, Quote, settle.Admission]:
+    """Auth, Idempotency-Key claim, limits, price and reserve: one step, one transaction, one commit."""
     principal = ctx.authenticated()
     upstream = forward.upstream_for(ctx.vendor)  # 503 for a live vendor without a key
     rate_limit_check(
@@ -37,13 +40,15 @@ def _admit(ctx: Ctx) -> tuple[forward.Upstream, Quote, settle.Admission]:
     )
     table = price_table_current()
     quote = quote_compute(vendor=ctx.vendor.name, items=ctx.items, table=table)
-    admission = settle.usage_admit(
-        principal=principal,
-        facts=call_facts(ctx),
-        quote=quote,
-        markup_bps=table.markup_bps,
-        ttl=ctx.route.ttl,
-    )
+    with transaction.atomic():  # a refused reservation (402/409) also un-claims the key
+        claim_idempotency_key(ctx)
+        admission = settle.usage_admit(
+            principal=principal,
+            facts=call_facts(ctx),
+            quote=quote,
+            markup_bps=table.markup_bps,
+            ttl=ctx.route.ttl,
+        )
     release_db_connection()
     return upstream, quote, admission
 

@@ -14,6 +14,7 @@ from nodes.engine.context import (
     POLL_SALT,
     POLL_TOKEN_MAX_AGE,
     Ctx,
+    claim_idempotency_key,
     db_after_upstream,
     db_before_upstream,
     release_db_connection,
@@ -30,6 +31,7 @@ async def free_forward(ctx: Ctx) -> HttpResponse:
 
     def check() -> None:
         principal = ctx.authenticated()
+        claim_idempotency_key(ctx)
         rate_limit_check(
             user_id=principal.user.pk,
             api_key_id=principal.api_key.pk if principal.api_key else None,

@@ -16,9 +16,9 @@ from comfyweb.auth import aauthenticate_request
 from comfyweb.errors import ApiError
 from nodes.engine import routing
 from nodes.engine.bodies import parse
-from nodes.engine.context import Ctx, Timing, db_after_upstream, db_before_upstream, replayable
+from nodes.engine.context import Ctx, ReplayFound, Timing, db_after_upstream, replayable
 from nodes.engine.headers import idempotency_key
-from nodes.engine.idempotency import Replay, idempotency_begin, idempotency_finish, request_fingerprint
+from nodes.engine.idempotency import idempotency_finish, request_fingerprint
 from nodes.engine.metered import metered
 from nodes.engine.polls import download, free_forward, poll
 from nodes.engine.types import Call
@@ -69,28 +69,30 @@ def _call_of(found: routing.Match, body: Any) -> Call:
 
 
 async def _idempotent(ctx: Ctx, run: Callable[[Ctx], Any]) -> HttpResponse:
+    """comfy-contract §3.5. The key is claimed inside the flow's first database step (no extra hop)."""
     if ctx.idem_key is None:
         response: HttpResponse = await run(ctx)
         return response
     key = ctx.idem_key
-    fingerprint = request_fingerprint(method=ctx.route.method, path=ctx.request.path, body=ctx.call.body.raw)
-
-    def begin() -> Replay | None:
-        user_id = ctx.authenticated().user.pk  # the key belongs to the user: authenticate first
-        ctx.idem_user_id = user_id
-        return idempotency_begin(user_id=user_id, key=key, fingerprint=fingerprint)
-
-    replay = await db_before_upstream(begin)
-    if replay is not None:
-        return replay.response()
-    user_id = ctx.idem_user_id
-    assert user_id is not None
+    ctx.idem_fingerprint = request_fingerprint(
+        method=ctx.route.method, path=ctx.request.path, body=ctx.call.body.raw
+    )
     try:
         response = await run(ctx)
+    except ReplayFound as found:
+        return found.replay.response()
     except BaseException:
-        await db_after_upstream(lambda: idempotency_finish(user_id=user_id, key=key, response=None))
+        await _free_key(ctx, key)
         raise
-    if not ctx.idem_stored:
+    claimed = ctx.idem_user_id
+    if claimed is not None and not ctx.idem_stored:
         stored = response if replayable(response) else None
-        await db_after_upstream(lambda: idempotency_finish(user_id=user_id, key=key, response=stored))
+        await db_after_upstream(lambda: idempotency_finish(user_id=claimed, key=key, response=stored))
     return response
+
+
+async def _free_key(ctx: Ctx, key: str) -> None:
+    """Only a key this request claimed is freed (never another request's in-flight key)."""
+    claimed = ctx.idem_user_id
+    if claimed is not None:
+        await db_after_upstream(lambda: idempotency_finish(user_id=claimed, key=key, response=None))

@@ -32,6 +32,22 @@ def test_it_replays_a_finished_call_without_charging_again(
 
 
 @pytest.mark.django_db
+def test_it_unclaims_the_key_when_the_reservation_is_refused(
+    owner: Any, proxy_key: str, proxy_prices: Any, proxy_upstream: RecordingTransport
+) -> None:
+    from django.test import Client
+
+    from tests.nodes.conftest import fund_user
+
+    client = ComfyClient(Client(), proxy_key)
+    key = "9" * 32
+    assert client.post_json(GENERATIONS, BODY, **{"Idempotency-Key": key}).status_code == 402
+    assert not IdempotencyRecord.objects.exists()
+    fund_user(owner, 1_000_000)  # topped up: the same retry now runs
+    assert client.post_json(GENERATIONS, BODY, **{"Idempotency-Key": key}).status_code == 200
+
+
+@pytest.mark.django_db
 def test_it_answers_409_mismatch_for_the_same_key_and_another_body(
     proxy_comfy: ComfyClient, proxy_upstream: RecordingTransport
 ) -> None:
@@ -41,6 +57,7 @@ def test_it_answers_409_mismatch_for_the_same_key_and_another_body(
     assert reply.status_code == 409
     assert reply["X-Comfy-Error-Type"] == "idempotency_mismatch"
     assert len(proxy_upstream.calls) == 1
+    assert IdempotencyRecord.objects.get(key=key).done  # the first call's stored reply survives
 
 
 @pytest.mark.django_db
@@ -64,6 +81,7 @@ def test_it_answers_409_in_flight_while_the_first_call_runs(
     assert reply["X-Comfy-Error-Type"] == "idempotency_in_flight"
     assert 1 <= int(reply["Retry-After"]) <= 150
     assert proxy_upstream.calls == []
+    assert IdempotencyRecord.objects.filter(key=key, done=False).exists()  # the running call keeps its key
 
 
 @pytest.mark.django_db

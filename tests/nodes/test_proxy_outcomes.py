@@ -337,13 +337,13 @@ def test_it_answers_503_not_500_when_an_early_database_step_fails(
     """A burst that exhausts the pool must get a retryable 503 before anything is sent, never a 500."""
     from django.db import OperationalError
 
-    from nodes.engine import polls, views
+    from nodes.engine import context, polls
 
     def down(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("pool timeout")
 
     if where == "idempotency":
-        monkeypatch.setattr(views, "idempotency_begin", down)
+        monkeypatch.setattr(context, "idempotency_begin", down)
         reply = proxy_comfy.post_json(
             "/proxy/openai/images/generations", {"prompt": "x"}, **{"Idempotency-Key": "b" * 32}
         )
