@@ -19,6 +19,7 @@ from accounts.models import User
 from billing.errors import HoldAlreadyResolved, InsufficientCredits, LedgerError
 from billing.models import Hold, HoldStatus
 from billing.money import format_credits
+from billing.payments.services import payments_after_balance_change
 from billing.selectors import wallet_get_for_user
 from billing.services import credits_reserve, customer_event_record, hold_capture, hold_release
 from comfyweb.auth import Principal
@@ -220,6 +221,10 @@ def usage_settle(
                 state=JobState.SETTLED, settled_at=now
             )
         _event(ref, status=status, charged=charged, api_name=api_name or ref.vendor)
+        if charged:
+            # Low-balance e-mail and auto top-up react to the spend at once, not at the next sweep; the
+            # check is queued on commit, so it costs this call one enqueue, never a Stripe round trip.
+            payments_after_balance_change(user=User(pk=ref.user_id))
     return Settled(status, charged)
 
 
