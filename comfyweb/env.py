@@ -81,3 +81,9 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:
             "OPTIONS": {},
         }
     raise ImproperlyConfigured(f"DATABASE_URL has an unsupported scheme: {parts.scheme!r}.")
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """The same Redis server URL pointing at database number `db`."""
+    parts = urlsplit(url)
+    return parts._replace(path=f"/{db}").geturl()

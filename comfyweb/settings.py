@@ -3,13 +3,14 @@ environment (see docs/configuration.md); production refuses to start without its
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from comfyweb.env import database_from_url, env_bool, env_int, env_list, env_str
+from comfyweb.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url_with_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("COMFYWEB_DATA_DIR", str(BASE_DIR / "var")))
@@ -131,6 +132,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery broker ----------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+if TESTING and REDIS_URL:
+    # pytest-xdist workers share one Redis server: each gets its own database, so that one test's
+    # cache.clear() (FLUSHDB) or rate-limit counters never reach a test running on another worker.
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    REDIS_URL = redis_url_with_db(REDIS_URL, 1 + int(_worker or 0) % 15)
 if PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (channel layer, cache, Celery broker).")
 
