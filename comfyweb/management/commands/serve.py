@@ -37,5 +37,5 @@ class Command(BaseCommand):
             port=options["port"],
             log_level="info",
             lifespan="off",
-            ws="websockets",
+            ws="websockets-sansio",
         )
