@@ -20,6 +20,22 @@ def price_rows_default() -> list[tuple[str, str, str, int, str]]:
     ]
 
 
+def _default_prices(version: PriceVersion, *, skip: frozenset[tuple[str, str]] = frozenset()) -> list[Price]:
+    return [
+        Price(
+            version=version,
+            vendor=vendor,
+            key=key,
+            unit=unit,
+            unit_micros=micros,
+            free=micros == 0,
+            source=source,
+        )
+        for vendor, key, unit, micros, source in price_rows_default()
+        if (vendor, key) not in skip
+    ]
+
+
 @transaction.atomic
 def prices_seed(
     *, label: str = "Initial list prices", effective_from: datetime | None = None
@@ -33,18 +49,7 @@ def prices_seed(
         effective_from=effective_from or timezone.now(),
         note="Seeded from the defaults in nodes/vendors/*.py.",
     )
-    Price.objects.bulk_create(
-        Price(
-            version=version,
-            vendor=vendor,
-            key=key,
-            unit=unit,
-            unit_micros=micros,
-            free=micros == 0,
-            source=source,
-        )
-        for vendor, key, unit, micros, source in price_rows_default()
-    )
+    Price.objects.bulk_create(_default_prices(version))
     PricingSettings.objects.get_or_create(pk=1)
     return version
 
@@ -55,8 +60,7 @@ def price_version_copy(*, source: PriceVersion, label: str, effective_from: date
     version = PriceVersion.objects.create(
         label=label, effective_from=effective_from, note=f"Copied from {source}."
     )
-    rows = {(p.vendor, p.key): p for p in source.prices.all()}
-    Price.objects.bulk_create(
+    copied = [
         Price(
             version=version,
             vendor=p.vendor,
@@ -66,19 +70,8 @@ def price_version_copy(*, source: PriceVersion, label: str, effective_from: date
             free=p.free,
             source=p.source,
         )
-        for p in rows.values()
-    )
-    Price.objects.bulk_create(
-        Price(
-            version=version,
-            vendor=vendor,
-            key=key,
-            unit=unit,
-            unit_micros=micros,
-            free=micros == 0,
-            source=source_note,
-        )
-        for vendor, key, unit, micros, source_note in price_rows_default()
-        if (vendor, key) not in rows
-    )
+        for p in source.prices.all()
+    ]
+    Price.objects.bulk_create(copied)
+    Price.objects.bulk_create(_default_prices(version, skip=frozenset((p.vendor, p.key) for p in copied)))
     return version
