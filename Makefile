@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint ci-checks browser-deps clean
+.PHONY: run test test-full install install-dev lint browser-deps clean
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: install
 ## test: install and run the whole suite (SQLite by default; DATABASE_URL/REDIS_URL switch to PostgreSQL/Redis)
 test: install-dev browser-deps
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+
+## test-full: the ledger and payment suites at quality.md's full counts (1,000 concurrent reserves,
+## 1,000 state-machine examples, 200 x 32 webhook deliveries); needs PostgreSQL (DATABASE_URL)
+test-full: install-dev
+	LEDGER_FULL=1 PAYMENTS_FULL=1 $(PY) -m pytest -n $${PYTEST_WORKERS:-2} tests/billing $(PYTEST_ARGS)
 
 ## browser-deps: Debian's chromium for the Playwright tests (never a downloaded browser build)
 browser-deps:
