@@ -19,14 +19,26 @@
     var done = function () {
       button.textContent = button.getAttribute("data-copied-label") || "Copied";
     };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () {
-        selectText(target);
-      });
-    } else {
-      // Plain-http pages have no clipboard API: select the key so Ctrl+C / Cmd+C copies it.
+    // Select the key and try the older copy command; say plainly when the user must press Ctrl+C.
+    var fallback = function () {
       selectText(target);
-      button.textContent = "Selected — press Ctrl+C";
+      var copied = false;
+      try {
+        copied = document.execCommand("copy");
+      } catch (error) {
+        copied = false;
+      }
+      if (copied) {
+        done();
+      } else {
+        button.textContent = "Selected — press Ctrl+C";
+      }
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      // writeText is refused when the page lacks focus or permission: fall back rather than do nothing.
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback(); // plain-http pages have no clipboard API
     }
   }
 

@@ -33,6 +33,7 @@ def test_it_creates_copies_and_revokes_a_key(page: Any) -> None:  # noqa: F811 -
     page.click("button:has-text('Create key')")
     shown = page.text_content("#new-api-key") or ""
     assert KEY_RE.fullmatch(shown.strip())
+    page.bring_to_front()  # the clipboard API refuses pages without focus (parallel browsers in CI)
     page.click("button:has-text('Copy key')")
     expect(page.locator(".js-copy")).to_have_text(re.compile("Copied"), timeout=15_000)
     assert page.evaluate("navigator.clipboard.readText()") == shown.strip()
