@@ -56,3 +56,21 @@ def staff(db: None) -> Any:
 @pytest.fixture
 def db_vendor(db: None) -> str:
     return connection.vendor
+
+
+# Figures (quality.md): every `record_property` of a passing test is printed in the run's summary as a
+# `FIGURE` line, so CI logs carry the numbers and not only pass or fail (works across xdist workers).
+_FIGURES: list[tuple[str, str, object]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        _FIGURES.extend((report.nodeid, str(name), value) for name, value in report.user_properties)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _FIGURES:
+        return
+    terminalreporter.section("figures")
+    for nodeid, name, value in sorted(_FIGURES, key=lambda figure: (figure[1], figure[0])):
+        terminalreporter.write_line(f"FIGURE {name}={value}  ({nodeid})")
