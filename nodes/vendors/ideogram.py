@@ -8,15 +8,25 @@ from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
 from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer, named, obj
 
-SOURCE = "Ideogram API list price (ideogram.ai/api pricing), seeded default: check before going live"
-ESTIMATE = "estimate for Ideogram V4; verify before production"
+BADGE = "ComfyUI price badge (ComfyUI_frontend useNodePricing.ts)"
+V3_SOURCE = f"{BADGE}, IdeogramV3: $0.03 / $0.06 / $0.09 x num_images (TURBO / DEFAULT|BALANCED / QUALITY)"
+CHARACTER_SOURCE = f"{BADGE}, IdeogramV3 with character_image: $0.10 / $0.15 / $0.20 x num_images"
+V2A_SOURCE = "Ideogram API pricing (ideogram.ai/features/api-pricing; 2a Turbo $0.025), no ComfyUI node"
+# Ideogram 4.0 (POST /v1/ideogram-v4/generate, developer.ideogram.ai) has no ComfyUI badge and was not yet on
+# Ideogram's stored pricing page (revised Aug 2025). Third-party summaries of that page (2026) give
+# $0.03 / $0.06 / $0.10 (TURBO / DEFAULT / QUALITY); the seeded figures stay until that is confirmed
+# (tests/nodes/test_proxy_routes.py pins the DEFAULT figure).
+ESTIMATE = (
+    "estimate for Ideogram V4 (no ComfyUI badge; third-party summaries of Ideogram's 2026 pricing say "
+    "TURBO $0.03, DEFAULT $0.06, QUALITY $0.10): verify before production"
+)
 LEGACY = {
-    "V_1": 60_000,
-    "V_1_TURBO": 20_000,
-    "V_2": 80_000,
-    "V_2_TURBO": 50_000,
-    "V_2A": 40_000,
-    "V_2A_TURBO": 25_000,
+    "V_1": (60_000, f"{BADGE}, IdeogramV1: $0.06 x num_images"),
+    "V_1_TURBO": (20_000, f"{BADGE}, IdeogramV1 turbo: $0.02 x num_images"),
+    "V_2": (80_000, f"{BADGE}, IdeogramV2: $0.08 x num_images"),
+    "V_2_TURBO": (50_000, f"{BADGE}, IdeogramV2 turbo: $0.05 x num_images"),
+    "V_2A": (40_000, V2A_SOURCE),
+    "V_2A_TURBO": (25_000, V2A_SOURCE),
 }
 V3 = {"TURBO": 30_000, "DEFAULT": 60_000, "BALANCED": 60_000, "QUALITY": 90_000}
 V3_CHARACTER = {"TURBO": 100_000, "DEFAULT": 150_000, "BALANCED": 150_000, "QUALITY": 200_000}
@@ -110,9 +120,12 @@ VENDOR = Vendor(
         ),
     ),
     prices={
-        **{f"legacy/{model}": ("image", micros, SOURCE) for model, micros in LEGACY.items()},
-        **{f"v3/{speed}": ("image", micros, SOURCE) for speed, micros in V3.items()},
-        **{f"v3/character/{speed}": ("image", micros, SOURCE) for speed, micros in V3_CHARACTER.items()},
+        **{f"legacy/{model}": ("image", micros, source) for model, (micros, source) in LEGACY.items()},
+        **{f"v3/{speed}": ("image", micros, V3_SOURCE) for speed, micros in V3.items()},
+        **{
+            f"v3/character/{speed}": ("image", micros, CHARACTER_SOURCE)
+            for speed, micros in V3_CHARACTER.items()
+        },
         **{f"v4/{speed}": ("image", micros, ESTIMATE) for speed, micros in V4.items()},
     },
 )

@@ -8,7 +8,13 @@ from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
 from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer
 
-SOURCE = "OpenAI list price (openai.com/api/pricing), seeded default: check before going live"
+BADGE = "ComfyUI price badge (ComfyUI_frontend useNodePricing.ts)"
+DALLE2_SOURCE = f"{BADGE}, OpenAIDalle2: $0.016 / $0.018 / $0.02 x n for 256 / 512 / 1024"
+DALLE3_SOURCE = f"{BADGE}, OpenAIDalle3: $0.04 / $0.08 standard, $0.08 / $0.12 hd (square / wide)"
+GPT_SOURCE = (
+    f"{BADGE}, OpenAIGPTImage1 ($0.011-0.02 low, $0.046-0.07 medium, $0.167-0.30 high incl. input): "
+    "OpenAI's gpt-image-1 per-image output price; a ceiling for the hold, the call settles on `usage`"
+)
 PER_UNIT_SOURCE = "OpenAI per-token price (comfy-contract §6.11: $/1M tokens in/out)"
 ALLOWANCE = "platform allowance for GPT-Image input tokens (prompt, input images); settled on `usage`"
 DALLE2 = {"256x256": 16_000, "512x512": 18_000, "1024x1024": 20_000}
@@ -127,9 +133,12 @@ VENDOR = Vendor(
         ),
     ),
     prices={
-        **{f"dall-e-2/{size}": ("image", micros, SOURCE) for size, micros in DALLE2.items()},
-        **{f"dall-e-3/{q}/{size}": ("image", micros, SOURCE) for (q, size), micros in DALLE3.items()},
-        **{f"gpt-image/{q}/{shape}": ("image", micros, SOURCE) for (q, shape), micros in GPT_IMAGE.items()},
+        **{f"dall-e-2/{size}": ("image", micros, DALLE2_SOURCE) for size, micros in DALLE2.items()},
+        **{f"dall-e-3/{q}/{size}": ("image", micros, DALLE3_SOURCE) for (q, size), micros in DALLE3.items()},
+        **{
+            f"gpt-image/{q}/{shape}": ("image", micros, GPT_SOURCE)
+            for (q, shape), micros in GPT_IMAGE.items()
+        },
         "gpt-image/input_allowance": ("call", 20_000, ALLOWANCE),
         "gpt-image/input_image": ("image", 30_000, ALLOWANCE),
         **{f"{m}/input_token": ("token", prices[0], PER_UNIT_SOURCE) for m, prices in GPT_MODELS.items()},

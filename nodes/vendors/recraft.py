@@ -7,32 +7,67 @@ from typing import Any
 from nodes.engine.types import Call, LineItem, Route, Vendor
 from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer
 
-SOURCE = "Recraft API list price (recraft.ai/docs pricing), seeded default: check before going live"
+BADGE = "ComfyUI price badge (comfy_api_nodes/nodes_recraft.py, 2026)"
+V4_BADGE = f"{BADGE}, RecraftV4TextToImageNode / RecraftV4TextToVectorNode"
+V2_SOURCE = (
+    "estimate: Recraft V2 is no longer offered by the ComfyUI nodes and no current public figure was found; "
+    "kept at $0.022 raster / $0.044 vector, the last published Recraft V2 API price"
+)
 CREDIT_SOURCE = "Recraft reply `credits` in API units ($1 per 1,000 units, recraft.ai/docs pricing)"
 VECTOR_STYLES = ("vector_illustration", "icon", "logo_raster")
+# Per output image, µ$. `{model}/raster` also serves the models whose name carries the output type.
 GENERATE = {
-    "recraftv3/raster": 40_000,
-    "recraftv3/vector": 80_000,
-    "recraftv2/raster": 22_000,
-    "recraftv2/vector": 44_000,
+    "recraftv3/raster": (40_000, f"{BADGE}: $0.04 x n (RecraftTextToImageNode)"),
+    "recraftv3/vector": (80_000, f"{BADGE}: $0.08 x n (RecraftTextToVectorNode)"),
+    "recraftv2/raster": (22_000, V2_SOURCE),
+    "recraftv2/vector": (44_000, V2_SOURCE),
+    "recraftv4/raster": (40_000, f"{V4_BADGE}: $0.04 x n"),
+    "recraftv4/vector": (80_000, f"{V4_BADGE}: $0.08 x n (recraftv4 with a vector style)"),
+    "recraftv4_pro/raster": (250_000, f"{V4_BADGE}: $0.25 x n"),
+    "recraftv4_pro/vector": (300_000, f"{V4_BADGE}: $0.30 x n (recraftv4_pro with a vector style)"),
+    "recraftv4_1/raster": (35_000, f"{V4_BADGE}: $0.035 x n"),
+    "recraftv4_1_utility/raster": (35_000, f"{V4_BADGE}: $0.035 x n"),
+    "recraftv4_1_pro/raster": (210_000, f"{V4_BADGE}: $0.21 x n"),
+    "recraftv4_1_utility_pro/raster": (210_000, f"{V4_BADGE}: $0.21 x n"),
+    "recraftv4_styles/raster": (35_000, f"{V4_BADGE}: $0.035 x n"),
+    "recraftv4_styles_pro/raster": (100_000, f"{V4_BADGE}: $0.10 x n"),
+    "recraftv4_1_vector/vector": (80_000, f"{V4_BADGE}: $0.08 x n"),
+    "recraftv4_1_utility_vector/vector": (80_000, f"{V4_BADGE}: $0.08 x n"),
+    "recraftv4_1_pro_vector/vector": (300_000, f"{V4_BADGE}: $0.30 x n"),
+    "recraftv4_1_utility_pro_vector/vector": (300_000, f"{V4_BADGE}: $0.30 x n"),
+    "recraftv4_styles_vector/vector": (50_000, f"{V4_BADGE}: $0.05 x n"),
+    "recraftv4_styles_pro_vector/vector": (120_000, f"{V4_BADGE}: $0.12 x n"),
 }
+# Models that take a `style` to choose raster or vector; the others name their output type.
+STYLED = ("recraftv3", "recraftv2", "recraftv4", "recraftv4_pro")
+MODELS = tuple(dict.fromkeys(key.split("/")[0] for key in GENERATE))
 OPERATIONS = {
-    "imageToImage": 40_000,
-    "inpaint": 40_000,
-    "replaceBackground": 40_000,
-    "vectorize": 10_000,
-    "removeBackground": 10_000,
-    "crispUpscale": 4_000,
-    "creativeUpscale": 250_000,
+    "imageToImage": (40_000, f"{BADGE}: $0.04 x n (RecraftImageToImageNode)"),
+    "inpaint": (40_000, f"{BADGE}: $0.04 x n (RecraftImageInpaintingNode)"),
+    # The badge shows a flat $0.04 although the node sends `n`; Recraft bills per output image, so the
+    # quote (the most a call may cost) stays per image and the reply's `credits` settles the real figure.
+    "replaceBackground": (40_000, f"{BADGE}: $0.04 per image (RecraftReplaceBackgroundNode)"),
+    "vectorize": (10_000, f"{BADGE}: $0.01 (RecraftVectorizeImageNode)"),
+    "removeBackground": (10_000, f"{BADGE}: $0.01 (RecraftRemoveBackgroundNode)"),
+    "crispUpscale": (4_000, f"{BADGE}: $0.004 (RecraftCrispUpscaleNode)"),
+    "creativeUpscale": (250_000, f"{BADGE}: $0.25 (RecraftCreativeUpscaleNode)"),
 }
 PER_N = {"imageToImage", "inpaint", "replaceBackground"}
+STYLE_REFERENCES = (5_000, f"{V4_BADGE}: +$0.005 per call that creates a style from style references")
 
 
 def generate_price(call: Call) -> list[LineItem]:
-    model = choice(call, "model", default="recraftv3", allowed=("recraftv3", "recraftv2"))
+    model = choice(call, "model", default="recraftv3", allowed=MODELS)
     style = call.body.value("style")
-    kind = "vector" if isinstance(style, str) and style in VECTOR_STYLES else "raster"
-    return each(f"generate/{model}/{kind}", integer(call, "n", default=1, low=1, high=6))
+    if model in STYLED:
+        kind = "vector" if isinstance(style, str) and style in VECTOR_STYLES else "raster"
+    else:
+        kind = "vector" if model.endswith("_vector") else "raster"
+    items = each(f"generate/{model}/{kind}", integer(call, "n", default=1, low=1, high=6))
+    references = call.body.value("style_reference_urls")
+    if isinstance(references, list) and references:
+        items.append(LineItem("generate/style_references", 1))
+    return items
 
 
 def operation_price(call: Call) -> list[LineItem]:
@@ -95,8 +130,9 @@ VENDOR = Vendor(
         Route("POST", "styles", "/styles", "upload", body="multipart", max_bytes=MULTIPART_CAP),
     ),
     prices={
-        **{f"generate/{key}": ("image", micros, SOURCE) for key, micros in GENERATE.items()},
-        **{f"images/{op}": ("image", micros, SOURCE) for op, micros in OPERATIONS.items()},
+        **{f"generate/{key}": ("image", micros, source) for key, (micros, source) in GENERATE.items()},
+        "generate/style_references": ("call", *STYLE_REFERENCES),
+        **{f"images/{op}": ("image", micros, source) for op, (micros, source) in OPERATIONS.items()},
         "credit": ("API unit", 1_000, CREDIT_SOURCE),
     },
 )

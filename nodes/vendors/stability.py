@@ -18,23 +18,30 @@ from nodes.vendors.common import (
     text_id,
 )
 
-SOURCE = "Stability AI list price (platform.stability.ai/pricing, $0.01 per credit), seeded default: check"
+# ComfyUI's Stability badges (frontend useNodePricing.ts, then the JSONata badge table, 2025-2026) show
+# Stability's list price ($0.01 per credit). Stability does not report a cost in its replies.
+SOURCE = "ComfyUI price badge (Comfy-Org/ComfyUI_frontend useNodePricing.ts, Stability nodes)"
+CREDITS = "Stability AI credits ($0.01 each), as summarised from platform.stability.ai/pricing"
 SD3 = {
-    "sd3.5-large": 65_000,
-    "sd3.5-large-turbo": 40_000,
-    "sd3.5-medium": 35_000,
-    "sd3-large": 65_000,
-    "sd3-large-turbo": 40_000,
-    "sd3-medium": 35_000,
+    "sd3.5-large": (65_000, f"{SOURCE}: $0.065 (model contains 'large')"),
+    "sd3.5-medium": (35_000, f"{SOURCE}: $0.035 (model contains 'medium')"),
+    # Not offered by the ComfyUI node (commented out of its model list); Stability's price table.
+    "sd3.5-large-turbo": (40_000, f"{CREDITS}: SD3.5 Large Turbo 4 credits"),
+    # Legacy aliases the API still accepts: priced as their SD3.5 counterparts.
+    "sd3-large": (65_000, f"{CREDITS}: legacy alias, priced as SD3.5 Large (6.5 credits)"),
+    "sd3-large-turbo": (40_000, f"{CREDITS}: legacy alias, priced as SD3.5 Large Turbo (4 credits)"),
+    "sd3-medium": (35_000, f"{CREDITS}: legacy alias, priced as SD3.5 Medium (3.5 credits)"),
 }
+# Resellers list creative upscale at $0.60-0.69 in 2026, which hints that Stability raised it; the only
+# first-hand public figure found is ComfyUI's $0.25 badge, so that is what is charged (check before live).
 FIXED = {
-    "ultra": 80_000,
-    "upscale/conservative": 250_000,
-    "upscale/fast": 10_000,
-    "upscale/creative": 250_000,
-    "audio/text-to-audio": 200_000,
-    "audio/audio-to-audio": 200_000,
-    "audio/inpaint": 200_000,
+    "ultra": (80_000, f"{SOURCE}: $0.08 (StabilityStableImageUltraNode)"),
+    "upscale/conservative": (250_000, f"{SOURCE}: $0.25 (StabilityUpscaleConservativeNode)"),
+    "upscale/fast": (10_000, f"{SOURCE}: $0.01 (StabilityUpscaleFastNode)"),
+    "upscale/creative": (250_000, f"{SOURCE}: $0.25 (StabilityUpscaleCreativeNode)"),
+    "audio/text-to-audio": (200_000, f"{SOURCE}: $0.20 (StabilityTextToAudio, stable-audio-2.5)"),
+    "audio/audio-to-audio": (200_000, f"{SOURCE}: $0.20 (StabilityAudioToAudio, stable-audio-2.5)"),
+    "audio/inpaint": (200_000, f"{SOURCE}: $0.20 (StabilityAudioInpaint, stable-audio-2.5)"),
 }
 
 
@@ -133,10 +140,10 @@ VENDOR = Vendor(
         ),
     ),
     prices={
-        **{f"sd3/{model}": ("image", micros, SOURCE) for model, micros in SD3.items()},
+        **{f"sd3/{model}": ("image", micros, source) for model, (micros, source) in SD3.items()},
         **{
-            key: ("image" if not key.startswith("audio") else "clip", micros, SOURCE)
-            for key, micros in FIXED.items()
+            key: ("image" if not key.startswith("audio") else "clip", micros, source)
+            for key, (micros, source) in FIXED.items()
         },
     },
 )

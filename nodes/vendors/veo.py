@@ -9,20 +9,30 @@ from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
 from nodes.vendors.common import JSON_CAP, VIDEO_TTL, dig, each, flag, integer, seconds, text_id
 
-SOURCE = "Vertex AI Veo list price per second (cloud.google.com/vertex-ai/generative-ai/pricing)"
-ESTIMATE = "estimate for veo-3.1-lite; verify before production"
+# ComfyUI's Veo badges (ComfyUI_frontend pricing table, 2025-2026): Veo 2 $0.50/s; Veo 3.0/3.1 $3.20 (audio)
+# / $1.60 (silent) per 8 s clip; Veo 3.0/3.1 Fast $1.20 / $0.80 per 8 s clip. Google reports no cost.
+BADGE = "ComfyUI price badge (ComfyUI_frontend, VeoVideoGenerationNode / Veo3VideoGenerationNode)"
+V2 = f"{BADGE}: $0.50/s"
+V3_AUDIO = f"{BADGE}: $3.20 per 8 s with audio = $0.40/s"
+V3_SILENT = f"{BADGE}: $1.60 per 8 s without audio = $0.20/s"
+FAST_AUDIO = f"{BADGE}: $1.20 per 8 s with audio = $0.15/s"
+FAST_SILENT = f"{BADGE}: $0.80 per 8 s without audio = $0.10/s"
+LITE = (
+    "estimate: no ComfyUI badge for veo-3.1-lite; Google's Gemini API price as quoted by third parties is "
+    "$0.05/s at 720p and $0.08/s at 1080p, so {} is charged {}"
+)
 PER_SECOND = {
-    ("veo-2.0-generate-001", "silent"): (500_000, SOURCE),
-    ("veo-3.0-generate-001", "audio"): (400_000, SOURCE),
-    ("veo-3.0-generate-001", "silent"): (200_000, SOURCE),
-    ("veo-3.0-fast-generate-001", "audio"): (150_000, SOURCE),
-    ("veo-3.0-fast-generate-001", "silent"): (100_000, SOURCE),
-    ("veo-3.1-generate-001", "audio"): (400_000, SOURCE),
-    ("veo-3.1-generate-001", "silent"): (200_000, SOURCE),
-    ("veo-3.1-fast-generate-001", "audio"): (150_000, SOURCE),
-    ("veo-3.1-fast-generate-001", "silent"): (100_000, SOURCE),
-    ("veo-3.1-lite-generate-001", "audio"): (80_000, ESTIMATE),
-    ("veo-3.1-lite-generate-001", "silent"): (50_000, ESTIMATE),
+    ("veo-2.0-generate-001", "silent"): (500_000, V2),
+    ("veo-3.0-generate-001", "audio"): (400_000, V3_AUDIO),
+    ("veo-3.0-generate-001", "silent"): (200_000, V3_SILENT),
+    ("veo-3.0-fast-generate-001", "audio"): (150_000, FAST_AUDIO),
+    ("veo-3.0-fast-generate-001", "silent"): (100_000, FAST_SILENT),
+    ("veo-3.1-generate-001", "audio"): (400_000, V3_AUDIO),
+    ("veo-3.1-generate-001", "silent"): (200_000, V3_SILENT),
+    ("veo-3.1-fast-generate-001", "audio"): (150_000, FAST_AUDIO),
+    ("veo-3.1-fast-generate-001", "silent"): (100_000, FAST_SILENT),
+    ("veo-3.1-lite-generate-001", "audio"): (80_000, LITE.format("audio", "the 1080p rate (the ceiling)")),
+    ("veo-3.1-lite-generate-001", "silent"): (50_000, LITE.format("silent", "the 720p rate (unconfirmed)")),
 }
 MODELS = sorted({model for model, _ in PER_SECOND})
 _OPERATION = re.compile(r"[A-Za-z0-9_.:/\-]{1,600}")

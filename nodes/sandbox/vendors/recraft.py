@@ -13,6 +13,20 @@ NAME = "recraft"
 # Recraft API units per output image (reported in `credits`, the engine settles against them).
 RASTER_UNITS = 40
 VECTOR_UNITS = 80
+# Models priced differently from V3 (Recraft units per image, from the ComfyUI V4 node price badges).
+MODEL_UNITS = {
+    "recraftv4_pro": 250,
+    "recraftv4_1": 35,
+    "recraftv4_1_utility": 35,
+    "recraftv4_1_pro": 210,
+    "recraftv4_1_utility_pro": 210,
+    "recraftv4_styles": 35,
+    "recraftv4_styles_pro": 100,
+    "recraftv4_1_pro_vector": 300,
+    "recraftv4_1_utility_pro_vector": 300,
+    "recraftv4_styles_vector": 50,
+    "recraftv4_styles_pro_vector": 120,
+}
 PROCESS_UNITS = {"vectorize": 10, "removeBackground": 10, "crispUpscale": 4, "creativeUpscale": 250}
 REQUIRED_FILES = {"imageToImage": ("image",), "inpaint": ("image", "mask"), "replaceBackground": ("image",)}
 
@@ -26,7 +40,15 @@ def _moderated() -> Reply:
 
 
 def _is_vector(call: Call) -> bool:
-    return "vector" in call.request.text("style") or call.request.model.endswith("svg")
+    model = call.request.model
+    return "vector" in call.request.text("style") or model.endswith(("svg", "_vector"))
+
+
+def _units(call: Call, vector: bool) -> int:
+    model = call.request.model
+    if model == "recraftv4_pro" and vector:
+        return 300
+    return MODEL_UNITS.get(model, VECTOR_UNITS if vector else RASTER_UNITS)
 
 
 def _missing_files(call: Call, names: tuple[str, ...]) -> Reply | None:
@@ -46,7 +68,7 @@ def generate(call: Call) -> Reply:
     vector = _is_vector(call)
     job = call.new_job(media="svg" if vector else "image")
     data = [{"image_id": str(uuid.uuid4()), "url": file.url()} for file in job.outputs()]
-    units = (VECTOR_UNITS if vector else RASTER_UNITS) * len(data)
+    units = _units(call, vector) * len(data)
     return Reply(body={"created": int(time.time()), "credits": units, "data": data})
 
 

@@ -1,0 +1,197 @@
+"""Seeded prices of Recraft, Stability, Veo, Ideogram and OpenAI checked against ComfyUI's price badges.
+
+Every expected figure is the badge's USD figure times 1,000,000 (µ$), written out here, never read
+from the price table, so a wrong row fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from comfyweb.errors import ApiError
+from tests.nodes.test_pricing import quote
+
+
+def usd(dollars: str) -> int:
+    """A badge's dollar figure in micro-USD, exactly."""
+    whole, _, cents = dollars.partition(".")
+    return int(whole) * 1_000_000 + int((cents + "000000")[:6])
+
+
+# Recraft: RecraftV4TextToImageNode badge ($ per image x n) for every model the node offers.
+@pytest.mark.parametrize(
+    ("model", "n", "dollars"),
+    [
+        ("recraftv4_1", 1, "0.035"),
+        ("recraftv4_1_utility", 2, "0.035"),
+        ("recraftv4_1_pro", 1, "0.21"),
+        ("recraftv4_1_utility_pro", 3, "0.21"),
+        ("recraftv4", 6, "0.04"),
+        ("recraftv4_pro", 1, "0.25"),
+        ("recraftv4_styles", 2, "0.035"),
+        ("recraftv4_styles_pro", 1, "0.10"),
+    ],
+)
+def test_it_prices_recraft_v4_raster_models_as_the_badge(model: str, n: int, dollars: str) -> None:
+    body = {"prompt": "a fox", "model": model, "size": "1024x1024", "n": n}
+    assert quote("recraft", "image_generation", json=body) == usd(dollars) * n
+
+
+# Recraft: RecraftV4TextToVectorNode badge; recraftv4 / recraftv4_pro are sent with a vector style.
+@pytest.mark.parametrize(
+    ("body", "dollars"),
+    [
+        ({"model": "recraftv4_1_vector"}, "0.08"),
+        ({"model": "recraftv4_1_utility_vector"}, "0.08"),
+        ({"model": "recraftv4_1_pro_vector"}, "0.30"),
+        ({"model": "recraftv4_1_utility_pro_vector"}, "0.30"),
+        ({"model": "recraftv4", "style": "vector_illustration"}, "0.08"),
+        ({"model": "recraftv4_pro", "style": "vector_illustration"}, "0.30"),
+        ({"model": "recraftv4_styles_vector", "style_id": "00000000-0000-0000-0000-000000000001"}, "0.05"),
+        (
+            {"model": "recraftv4_styles_pro_vector", "style_id": "00000000-0000-0000-0000-000000000001"},
+            "0.12",
+        ),
+    ],
+)
+def test_it_prices_recraft_v4_vector_models_as_the_badge(body: dict[str, Any], dollars: str) -> None:
+    request = {"prompt": "a fox logo", "size": "1024x1024", "n": 2, **body}
+    assert quote("recraft", "image_generation", json=request) == usd(dollars) * 2
+
+
+def test_it_adds_the_recraft_style_creation_once_per_call() -> None:
+    body = {
+        "prompt": "a fox",
+        "model": "recraftv4_styles",
+        "n": 3,
+        "style_match": "precise",
+        "style_reference_urls": ["data:image/webp;base64,AAAA", "data:image/webp;base64,BBBB"],
+    }
+    assert quote("recraft", "image_generation", json=body) == 3 * usd("0.035") + usd("0.005")
+
+
+@pytest.mark.parametrize(
+    ("body", "dollars"),
+    [
+        ({"model": "recraftv3", "style": "realistic_image", "n": 4}, "0.16"),  # $0.04 x n
+        ({"model": "recraftv3", "style": "vector_illustration", "n": 2}, "0.16"),  # $0.08 x n
+    ],
+)
+def test_it_prices_recraft_v3_as_the_badge(body: dict[str, Any], dollars: str) -> None:
+    assert quote("recraft", "image_generation", json={"prompt": "x", **body}) == usd(dollars)
+
+
+@pytest.mark.parametrize(
+    ("operation", "fields", "dollars"),
+    [
+        ("imageToImage", {"n": 3, "strength": "0.5"}, "0.12"),
+        ("inpaint", {"n": 2}, "0.08"),
+        ("vectorize", {}, "0.01"),
+        ("removeBackground", {}, "0.01"),
+        ("crispUpscale", {}, "0.004"),
+        ("creativeUpscale", {}, "0.25"),
+    ],
+)
+def test_it_prices_recraft_operations_as_the_badge(
+    operation: str, fields: dict[str, Any], dollars: str
+) -> None:
+    assert quote("recraft", f"images/{operation}", fields={"prompt": "x", **fields}, files=("image",)) == usd(
+        dollars
+    )
+
+
+def test_it_refuses_a_recraft_model_it_has_no_price_for() -> None:
+    with pytest.raises(ApiError) as error:
+        quote("recraft", "image_generation", json={"prompt": "x", "model": "recraftv9"})
+    assert (error.value.status, error.value.error_type) == (422, "price_unavailable")
+
+
+# Stability: the ComfyUI badges for every node.
+@pytest.mark.parametrize(
+    ("path", "fields", "dollars"),
+    [
+        ("v2beta/stable-image/generate/sd3", {"model": "sd3.5-large"}, "0.065"),
+        ("v2beta/stable-image/generate/sd3", {"model": "sd3.5-medium"}, "0.035"),
+        ("v2beta/stable-image/generate/ultra", {}, "0.08"),
+        ("v2beta/stable-image/upscale/conservative", {"creativity": "0.35"}, "0.25"),
+        ("v2beta/stable-image/upscale/creative", {"creativity": "0.3"}, "0.25"),
+        ("v2beta/stable-image/upscale/fast", {}, "0.01"),
+        (
+            "v2beta/audio/stable-audio-2/text-to-audio",
+            {"model": "stable-audio-2.5", "duration": "190"},
+            "0.20",
+        ),
+        ("v2beta/audio/stable-audio-2/audio-to-audio", {"model": "stable-audio-2.5"}, "0.20"),
+        ("v2beta/audio/stable-audio-2/inpaint", {"model": "stable-audio-2.5", "mask_start": "30"}, "0.20"),
+    ],
+)
+def test_it_prices_stability_as_the_badge(path: str, fields: dict[str, Any], dollars: str) -> None:
+    assert quote("stability", path, fields={"prompt": "x", **fields}) == usd(dollars)
+
+
+# Veo: per 8-second clip, as the badges state them.
+@pytest.mark.parametrize(
+    ("model", "audio", "dollars_per_8s"),
+    [
+        ("veo-3.1-generate-001", True, "3.20"),
+        ("veo-3.1-generate-001", False, "1.60"),
+        ("veo-3.1-fast-generate-001", True, "1.20"),
+        ("veo-3.1-fast-generate-001", False, "0.80"),
+        ("veo-3.0-fast-generate-001", True, "1.20"),
+        ("veo-2.0-generate-001", False, "4.00"),  # $0.50/s
+    ],
+)
+def test_it_prices_veo_clips_as_the_badge(model: str, audio: bool, dollars_per_8s: str) -> None:
+    body = {
+        "instances": [{"prompt": "a fox"}],
+        "parameters": {"durationSeconds": 8, "generateAudio": audio, "aspectRatio": "16:9", "sampleCount": 1},
+    }
+    assert quote("veo", f"{model}/generate", json=body) == usd(dollars_per_8s)
+
+
+# Ideogram: V1/V2 (legacy JSON) and V3 (multipart) badges.
+@pytest.mark.parametrize(
+    ("model", "count", "dollars"),
+    [("V_1", 2, "0.12"), ("V_1_TURBO", 4, "0.08"), ("V_2", 1, "0.08"), ("V_2_TURBO", 3, "0.15")],
+)
+def test_it_prices_ideogram_legacy_as_the_badge(model: str, count: int, dollars: str) -> None:
+    body = {"image_request": {"prompt": "ideogram test", "model": model, "num_images": count, "seed": 1}}
+    assert quote("ideogram", "generate", json=body) == usd(dollars)
+
+
+@pytest.mark.parametrize(
+    ("speed", "character", "dollars"),
+    [
+        ("BALANCED", False, "0.06"),
+        ("QUALITY", False, "0.09"),
+        ("TURBO", True, "0.10"),
+        ("QUALITY", True, "0.20"),
+    ],
+)
+def test_it_prices_ideogram_v3_as_the_badge(speed: str, character: bool, dollars: str) -> None:
+    files = ("character_reference_images",) if character else ()
+    fields = {"prompt": "x", "rendering_speed": speed, "num_images": "2"}
+    assert quote("ideogram", "ideogram-v3/generate", fields=fields, files=files) == 2 * usd(dollars)
+
+
+# OpenAI: the DALL·E badges.
+@pytest.mark.parametrize(
+    ("body", "dollars"),
+    [
+        ({"model": "dall-e-2", "size": "256x256", "n": 3}, "0.048"),
+        ({"model": "dall-e-2", "size": "512x512", "n": 1}, "0.018"),
+        ({"model": "dall-e-3", "quality": "standard", "size": "1024x1792", "style": "vivid"}, "0.08"),
+        ({"model": "dall-e-3", "quality": "hd", "size": "1024x1024", "style": "natural"}, "0.08"),
+    ],
+)
+def test_it_prices_dalle_as_the_badge(body: dict[str, Any], dollars: str) -> None:
+    assert quote("openai", "images/generations", json={"prompt": "x", **body}) == usd(dollars)
+
+
+def test_it_holds_the_gpt_image_1_high_wide_ceiling() -> None:
+    # OpenAI's gpt-image-1 high 1536x1024 output price ($0.25, the top of the badge's range without
+    # input) plus the platform's input allowance ($0.02); the call settles on `usage`.
+    body = {"prompt": "x", "model": "gpt-image-1", "quality": "high", "size": "1536x1024", "n": 1}
+    assert quote("openai", "images/generations", json=body) == usd("0.25") + usd("0.02")
