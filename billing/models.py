@@ -62,6 +62,10 @@ class LedgerAccount(models.Model):
     balance_micros = models.BigIntegerField(default=0)
     held_micros = models.BigIntegerField(default=0)
     version = models.BigIntegerField(default=0)
+    # The highest available balance something watches for (a low-balance e-mail, auto top-up), kept by
+    # billing.payments. A capture that leaves available below it asks for the checks at once; others skip
+    # them (a stale value only costs an extra check, or waits for the five-minute sweep).
+    watch_below_micros = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -69,6 +73,7 @@ class LedgerAccount(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=[AccountKind.USER, AccountKind.HOUSE]), name="account_kind_valid"
             ),
+            models.CheckConstraint(condition=Q(watch_below_micros__gte=0), name="account_watch_not_negative"),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in AccountStatus]), name="account_status_valid"
             ),
@@ -233,6 +238,10 @@ class Hold(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_reason = models.CharField(max_length=200, blank=True)
+
+    # Not a column: set by hold_capture when the capture left the wallet's available balance below its
+    # `watch_below_micros` (the caller then runs the low-balance and auto top-up checks).
+    balance_watch_due: bool = False
 
     class Meta:
         constraints = [

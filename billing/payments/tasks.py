@@ -98,12 +98,13 @@ def balance_watch_sweep() -> int:
     """Run the auto top-up and low-balance checks for every user who turned one on: a safety net for
     balance changes whose code path did not call `payments_after_balance_change`."""
     from billing.payments.models import AutoTopUp, LowBalanceAlert
-    from billing.payments.services.balance_watch import balance_checks_run
+    from billing.payments.services.balance_watch import balance_checks_run, balance_watch_refresh
 
     user_ids = set(AutoTopUp.objects.filter(enabled=True).values_list("user_id", flat=True))
     user_ids |= set(LowBalanceAlert.objects.filter(enabled=True).values_list("user_id", flat=True))
     for user in get_user_model().objects.filter(pk__in=user_ids, is_active=True):
         try:
+            balance_watch_refresh(user_id=user.pk)  # heals a threshold changed outside the services
             balance_checks_run(user=user)
         except Exception:
             logger.warning("Balance checks failed for user %s", user.pk, exc_info=True)

@@ -73,7 +73,8 @@ _RESOLVE_SQL = (
 )
 _SETTLE_SQL = (
     f"UPDATE {ACCOUNT_TABLE} SET balance_micros = balance_micros - %s, held_micros = held_micros - %s, "  # noqa: S608
-    "version = version + %s WHERE id = %s RETURNING balance_micros, version"
+    "version = version + %s WHERE id = %s "
+    "RETURNING balance_micros, version, balance_micros - held_micros < watch_below_micros"
 )
 _CAPTURE_TXN_SQL = (
     f"INSERT INTO {TXN_TABLE} (code, key, request_hash, wallet_id, payment_reference, source, hold_id, "  # noqa: S608
@@ -109,9 +110,10 @@ WITH h AS (
                                   held_micros = a.held_micros - h.amount_micros,
                                   version = a.version + %(bump)s
     FROM h WHERE a.id = h.wallet_id
-    RETURNING a.id, a.balance_micros, a.version
+    RETURNING a.id, a.balance_micros, a.version,
+              a.balance_micros - a.held_micros < a.watch_below_micros AS due
 ){{book}}
-SELECT (SELECT wallet_id FROM h)
+SELECT (SELECT wallet_id FROM h), (SELECT due FROM w)
 """  # noqa: S608
 _PG_BOOK = f""", t AS (
     INSERT INTO {TXN_TABLE} (code, key, request_hash, wallet_id, payment_reference, source, hold_id, memo,
@@ -129,9 +131,12 @@ _PG_BOOK = f""", t AS (
 _UNIQUE_VIOLATION = "23505"
 
 
-def _one_statement() -> Any:
-    """Autocommit for a single statement, unless the caller is inside a transaction (then a savepoint)."""
-    return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+def _one_statement(*, savepoint: bool = True) -> Any:
+    """Autocommit for a single statement. Inside the caller's transaction: a savepoint when the caller must
+    survive the statement failing (reserve turns a duplicate key into a replay), else part of it."""
+    if not connection.in_atomic_block:
+        return contextlib.nullcontext()
+    return transaction.atomic(savepoint=savepoint)
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -258,10 +263,9 @@ def _resolve(
     wallet row is touched last, so its lock is held for as short a time as possible: on a hot wallet
     that lock, not the SQL, bounds throughput.
     """
-    if connection.vendor == "postgresql":
-        _resolve_pg(hold, status=status, captured=captured, reason=reason, now=now, extra=extra)
-    else:
-        _resolve_portable(hold, status=status, captured=captured, reason=reason, now=now, extra=extra)
+    resolve = _resolve_pg if connection.vendor == "postgresql" else _resolve_portable
+    watch_due = resolve(hold, status=status, captured=captured, reason=reason, now=now, extra=extra)
+    hold.balance_watch_due = bool(captured and watch_due)
     hold.status, hold.captured_micros, hold.resolved_at, hold.resolution_reason = (
         status,
         captured,
@@ -272,7 +276,7 @@ def _resolve(
 
 def _resolve_pg(
     hold: Hold, *, status: HoldStatus, captured: int, reason: str, now: datetime, extra: str
-) -> None:
+) -> bool:
     params: dict[str, Any] = {
         "status": status.value,
         "captured": captured,
@@ -284,16 +288,18 @@ def _resolve_pg(
         "revenue": house_account_id(HouseAccount.USAGE_REVENUE) if captured else 0,
     }
     sql = _PG_RESOLVE.format(expiry=extra.replace("%s", "%(now)s"), book=_PG_BOOK if captured else "")
-    with _one_statement(), connection.cursor() as cursor:
+    # A failure here is never recovered from inside the caller's transaction: no savepoint needed.
+    with _one_statement(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         raise _why_not(hold.pk, captured)
+    return bool(row[1])
 
 
 def _resolve_portable(
     hold: Hold, *, status: HoldStatus, captured: int, reason: str, now: datetime, extra: str
-) -> None:
+) -> bool:
     """SQLite: the same steps as separate statements in one (BEGIN IMMEDIATE) transaction."""
     at = db_time(now)
     params: list[str | int | datetime] = [status.value, captured, at, reason[:200], hold.pk, captured]
@@ -306,7 +312,7 @@ def _resolve_portable(
             raise _why_not(hold.pk, captured)
         wallet_id, reserved, memo = row
         cursor.execute(_SETTLE_SQL, [captured, reserved, 1 if captured else 0, wallet_id])
-        balance, version = cursor.fetchone()
+        balance, version, watch_due = cursor.fetchone()
         if captured:
             cursor.execute(_CAPTURE_TXN_SQL, [f"hold:{hold.pk}", wallet_id, hold.pk, memo, at])
             (txn_id,) = cursor.fetchone()
@@ -317,6 +323,7 @@ def _resolve_portable(
                 house_legs=[(HouseAccount.USAGE_REVENUE, captured)],
                 cursor=cursor,
             )
+    return bool(watch_due)
 
 
 def hold_capture(*, hold: Hold, amount_micros: int) -> Hold:

@@ -133,6 +133,7 @@ async def _sync_settle(
     outcome: Outcome = ctx.route.status(data, response.status_code)
     cost = ctx.route.cost(data, ctx.call) if outcome == "success" else None
 
+    @transaction.atomic  # the capture, the usage row, the event and the stored reply: one commit
     def run() -> HttpResponse:
         charge, vendor_cost = settle.charge_for(
             ctx.vendor.name,
@@ -188,6 +189,7 @@ async def _submitted(
     facts = call_facts(ctx)
     rewrite = ctx.route.signed_poll_url
 
+    @transaction.atomic  # the job, the usage row and the stored reply: one commit
     def run() -> HttpResponse:
         _charge, vendor_cost = settle.charge_for(
             ctx.vendor.name,

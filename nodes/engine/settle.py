@@ -101,7 +101,8 @@ def usage_admit(
     wallet = wallet_get_for_user(user=principal.user)
     api_key = principal.api_key
     try:
-        with transaction.atomic():
+        # No savepoint: the caller's transaction (with the Idempotency-Key claim) rolls back as a whole.
+        with transaction.atomic(savepoint=False):
             hold = credits_reserve(
                 wallet=wallet,
                 amount_micros=quote.total_micros,
@@ -187,7 +188,7 @@ def usage_settle(
     The hold's own exactly-once resolution (one conditional UPDATE in the ledger) is the gate: a
     concurrent second settle (a poll racing the sweeper) finds it resolved and reports the first outcome.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's settling transaction, if any
         hold = Hold(pk=ref.hold_id, amount_micros=ref.quoted_micros)
         charged = 0
         try:
@@ -221,9 +222,10 @@ def usage_settle(
                 state=JobState.SETTLED, settled_at=now
             )
         _event(ref, status=status, charged=charged, api_name=api_name or ref.vendor)
-        if charged:
-            # Low-balance e-mail and auto top-up react to the spend at once, not at the next sweep; the
-            # check is queued on commit, so it costs this call one enqueue, never a Stripe round trip.
+        if charged and hold.balance_watch_due:
+            # The capture left the wallet below a threshold the user watches: the low-balance e-mail and
+            # auto top-up react at once, not at the next sweep. Queued on commit: one enqueue, never a
+            # Stripe round trip. Every other capture skips it (the wallet row said so, no extra query).
             payments_after_balance_change(user=User(pk=ref.user_id))
     return Settled(status, charged)
 
@@ -250,17 +252,16 @@ def job_open(
     with_token: bool,
 ) -> ProxyJob:
     """The vendor accepted a job: keep the hold open, tied to the vendor's job id."""
-    usage = UsageRecord.objects.select_related("user").get(pk=admission.usage_id)
-    with transaction.atomic():
-        UsageRecord.objects.filter(pk=usage.pk, status=UsageStatus.PENDING).update(
+    with transaction.atomic(savepoint=False):  # part of the caller's settling transaction, if any
+        UsageRecord.objects.filter(pk=admission.usage_id, status=UsageStatus.PENDING).update(
             status=UsageStatus.SUBMITTED,
             vendor_cost_micros=vendor_cost_micros,
             upstream_status=upstream_status,
             upstream_ms=upstream_ms,
         )
         job = ProxyJob(
-            usage=usage,
-            user=usage.user,
+            usage_id=admission.usage_id,
+            user_id=admission.ref.user_id,
             vendor=facts.vendor,
             route=facts.route,
             submit_path=submit_path[:300],

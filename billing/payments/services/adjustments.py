@@ -17,7 +17,7 @@ from django.utils import timezone
 from billing.models import AccountStatus, LedgerAccount
 from billing.money import cents_to_micros
 from billing.payments.models import AutoTopUp, ChargeState, DisputeStatus, Purchase, PurchaseStatus
-from billing.payments.services.balance_watch import payments_after_balance_change
+from billing.payments.services.balance_watch import balance_watch_refresh, payments_after_balance_change
 
 logger = logging.getLogger(__name__)
 
@@ -166,4 +166,5 @@ def _auto_topup_suspend(*, user_id: int, reason: str) -> None:
         enabled=False, disabled_reason=f"Turned off because {reason}."[:500], updated_at=timezone.now()
     )
     if switched:
+        balance_watch_refresh(user_id=user_id)
         transaction.on_commit(lambda: send_payment_email.delay("auto_topup_disabled", user_id, None))

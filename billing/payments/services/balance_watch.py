@@ -10,9 +10,10 @@ import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
+from billing.models import AccountKind, LedgerAccount
 from billing.payments.gateway import PaymentGatewayError, gateway_get
 from billing.payments.models import (
     AutoTopUp,
@@ -35,6 +36,22 @@ def payments_after_balance_change(*, user: Any, allow_auto_topup: bool = True) -
     transaction.on_commit(lambda: balance_check.delay(user_id, allow_auto_topup))
 
 
+def balance_watch_refresh(*, user_id: int) -> int:
+    """Tell the wallet the highest balance it is watched at (its enabled low-balance and auto top-up
+    thresholds), so a /proxy capture knows, from the row it already updates, whether to ask for the checks.
+    Call it in the same transaction as any change to those settings."""
+    thresholds = [
+        model.objects.filter(user_id=user_id, enabled=True).aggregate(top=Max("threshold_micros"))["top"] or 0
+        for model in (LowBalanceAlert, AutoTopUp)
+    ]
+    watch = max(thresholds)
+    LedgerAccount.objects.filter(user_id=user_id, kind=AccountKind.USER).exclude(
+        watch_below_micros=watch
+    ).update(watch_below_micros=watch)
+    return watch
+
+
+@transaction.atomic
 def auto_topup_configure(
     *, user: Any, enabled: bool, threshold_micros: int, amount_micros: int, monthly_cap_micros: int
 ) -> AutoTopUp:
@@ -51,13 +68,16 @@ def auto_topup_configure(
             "updated_at": timezone.now(),
         },
     )
+    balance_watch_refresh(user_id=user.pk)
     return config
 
 
+@transaction.atomic
 def low_balance_configure(*, user: Any, enabled: bool, threshold_micros: int) -> LowBalanceAlert:
     alert, _ = LowBalanceAlert.objects.update_or_create(
         user=user, defaults={"enabled": enabled, "threshold_micros": threshold_micros, "armed": True}
     )
+    balance_watch_refresh(user_id=user.pk)
     return alert
 
 
@@ -190,6 +210,7 @@ def _auto_topup_failed(
             user_id = config.user_id
             transaction.on_commit(lambda: send_payment_email.delay("auto_topup_disabled", user_id, None))
         config.save()
+        balance_watch_refresh(user_id=config.user_id)
     purchase.refresh_from_db()
     return purchase
 

@@ -134,3 +134,16 @@ def test_it_e_mails_a_low_balance_once_per_crossing(
     _spend(owner, 10_000_000, "b")
     check()
     assert len([m for m in mail.outbox if "low" in m.subject]) == 2
+
+
+def test_a_capture_says_when_it_leaves_the_wallet_below_its_watch_level(owner: Any) -> None:
+    fund(wallet_get_for_user(user=owner), 10_000_000)
+    _on(owner, threshold=5_000_000)
+    above = credits_reserve(
+        wallet=wallet_get_for_user(user=owner), amount_micros=4_000_000, expires_at=later(), key="w-1"
+    )
+    assert not hold_capture(hold=above, amount_micros=4_000_000).balance_watch_due  # 6 left ≥ 5
+    below = credits_reserve(
+        wallet=wallet_get_for_user(user=owner), amount_micros=2_000_000, expires_at=later(), key="w-2"
+    )
+    assert hold_capture(hold=below, amount_micros=2_000_000).balance_watch_due  # 4 left < 5
