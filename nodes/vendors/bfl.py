@@ -10,36 +10,47 @@ from billing.money import cents_to_micros, usd_to_micros
 from nodes.engine.types import Call, LineItem, Route, Vendor
 from nodes.vendors.common import IMAGE_TTL, JSON_CAP, dig, each, integer, status_of, text_id
 
-SOURCE = "BFL list price (bfl.ai/pricing), seeded default: check before going live"
+BADGE = "ComfyUI price badge (comfy_api_nodes/nodes_bfl.py, 2026)"
+OLD_BADGE = "ComfyUI price badge (ComfyUI_frontend useNodePricing.ts, 2025)"
 PER_IMAGE = {
-    "flux-pro-1.1-ultra": 60_000,
-    "flux-pro-1.1": 40_000,
-    "flux-kontext-pro": 40_000,
-    "flux-kontext-max": 80_000,
-    "flux-pro-1.0-expand": 50_000,
-    "flux-pro-1.0-fill": 50_000,
-    "flux-pro-1.0-canny": 50_000,
-    "flux-pro-1.0-depth": 50_000,
+    "flux-pro-1.1-ultra": (60_000, BADGE),
+    "flux-kontext-pro": (40_000, OLD_BADGE),
+    "flux-kontext-max": (80_000, OLD_BADGE),
+    "flux-pro-1.0-expand": (50_000, BADGE),
+    "flux-pro-1.0-fill": (50_000, BADGE),
+    "flux-pro-1.0-canny": (50_000, OLD_BADGE),
+    "flux-pro-1.0-depth": (50_000, OLD_BADGE),
+    "flux-pro-1.1": (
+        40_000,
+        "estimate: BFL's FLUX1.1 [pro] list price; no ComfyUI node still calls it, so no badge to check",
+    ),
 }
-# FLUX.2 bills per megapixel of output plus input images (first megapixel at the full rate).
-PER_MEGAPIXEL = {"flux-2-pro": 30_000, "flux-2-max": 70_000}
-TOOLS = {"erase-v1": 50_000, "vto-v1": 80_000}
+# FLUX.2 per megapixel (1024 x 1024 pixels) of output, the first at a higher rate: [pro] $0.03 + $0.015 per
+# further MP, [max] $0.07 + $0.03; reference images add the further-MP rate per megapixel (ComfyUI's badge).
+FIRST_MEGAPIXEL = {"flux-2-pro": 30_000, "flux-2-max": 70_000}
+PER_MEGAPIXEL = {"flux-2-pro": 15_000, "flux-2-max": 30_000}
+MEGAPIXEL = 1024 * 1024
+# ComfyUI downscales each reference to at most 2048 x 2048 (4 MP); its size is not read here, so every
+# input image holds 4 MP (BFL reports the real `cost`, which settles the call below this hold).
+INPUT_IMAGE_MEGAPIXELS = 4
+# The flux-tools badges are ranges (by image size); the top of the range is held, BFL's `cost` settles.
+TOOLS = {"erase-v1": 60_000, "vto-v1": 75_000}
+INPUT_IMAGES = ("input_image", *(f"input_image_{i}" for i in range(2, 11)))
 
 
-def _megapixels(call: Call) -> int:
+def _flux2(call: Call, model: str) -> list[LineItem]:
     width = integer(call, "width", default=1024, low=64, high=4096)
     height = integer(call, "height", default=1024, low=64, high=4096)
-    inputs = sum(
-        1 for key in ("input_image", *(f"input_image_{i}" for i in range(2, 11))) if call.body.value(key)
-    )
-    # Each input image is at most 2048² pixels after the client's downscale (~4.2 MP).
-    return math.ceil(width * height / 1_000_000) + inputs * 5
+    extra = max(1, math.ceil(width * height / MEGAPIXEL)) - 1
+    inputs = sum(1 for key in INPUT_IMAGES if call.body.value(key))
+    extra += inputs * INPUT_IMAGE_MEGAPIXELS
+    return [*each(f"{model}/first-megapixel"), *(each(f"{model}/megapixel", extra) if extra else [])]
 
 
 def price(call: Call) -> list[LineItem]:
     model = call.params["model"]
-    if model in PER_MEGAPIXEL:
-        return each(f"{model}/megapixel", _megapixels(call))
+    if model in FIRST_MEGAPIXEL:
+        return _flux2(call, model)
     return each(f"{model}/image")
 
 
@@ -61,7 +72,7 @@ def job_id(data: Any) -> str | None:
     return text_id(dig(data, "id"))
 
 
-MODELS = "|".join(PER_IMAGE | PER_MEGAPIXEL)
+MODELS = "|".join([*PER_IMAGE, *FIRST_MEGAPIXEL])
 POLL_STATUS = status_of(
     "status",
     success={"Ready"},
@@ -121,8 +132,18 @@ VENDOR = Vendor(
         ),
     ),
     prices={
-        **{f"{model}/image": ("image", micros, SOURCE) for model, micros in PER_IMAGE.items()},
-        **{f"{model}/megapixel": ("megapixel", micros, SOURCE) for model, micros in PER_MEGAPIXEL.items()},
-        **{f"flux-tools/{tool}/image": ("image", micros, SOURCE) for tool, micros in TOOLS.items()},
+        **{f"{model}/image": ("image", micros, source) for model, (micros, source) in PER_IMAGE.items()},
+        **{
+            f"{model}/first-megapixel": ("megapixel", micros, BADGE + ": first output MP")
+            for model, micros in FIRST_MEGAPIXEL.items()
+        },
+        **{
+            f"{model}/megapixel": ("megapixel", micros, BADGE + ": each further output or input MP")
+            for model, micros in PER_MEGAPIXEL.items()
+        },
+        **{
+            f"flux-tools/{tool}/image": ("image", micros, BADGE + ": top of the badge's range")
+            for tool, micros in TOOLS.items()
+        },
     },
 )
