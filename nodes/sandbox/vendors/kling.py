@@ -14,7 +14,8 @@ VIDEO_PATHS = (
     r"|avatar/image2video)"
 )
 IMAGE_PATHS = r"v1/images/(?:generations|kolors-virtual-try-on|omni-image)"
-TURBO_PATHS = r"v1/(?:text-to-video|image-to-video)/kling-3\.0-turbo"
+# Kling 3.0 Turbo lives at the API root, without /v1 (kling.ai/document-api/api/video/3-0-turbo).
+TURBO_PATHS = r"(?:text-to-video|image-to-video)/kling-3\.0-turbo"
 STATUS = {
     Phase.QUEUED: "submitted",
     Phase.PROCESSING: "processing",
@@ -75,7 +76,10 @@ TURBO_STATUS = STATUS | {Phase.SUCCEEDED: "succeeded"}
 
 def turbo_submit(call: Call) -> Reply:
     job = call.new_job(extra={"turbo": 1})
-    return Reply(body=_envelope({"id": job.token(), "status": "submitted"}))
+    now = now_ms()
+    return Reply(
+        body=_envelope({"id": job.token(), "status": "submitted", "create_time": now, "update_time": now})
+    )
 
 
 def turbo_tasks(call: Call) -> Reply:
@@ -85,11 +89,16 @@ def turbo_tasks(call: Call) -> Reply:
         if job is None or not job.extra.get("turbo"):
             return Reply(status=404, body=error(404, "not_found", "Task not found."))
         phase = job.phase()
-        task: dict[str, Any] = {"id": task_id, "status": TURBO_STATUS[phase], "created_at": job.created_ms}
+        task: dict[str, Any] = {
+            "id": task_id,
+            "status": TURBO_STATUS[phase],
+            "message": MESSAGES.get(phase, ""),
+            "create_time": job.created_ms,
+            "update_time": now_ms(),
+        }
         if phase is Phase.SUCCEEDED:
-            task["outputs"] = [{"type": "video", "url": job.outputs()[0].url(), "duration": job.seconds}]
-        elif phase in MESSAGES:
-            task["error"] = {"message": MESSAGES[phase]}
+            output = {"type": "video", "id": str(uuid.uuid4()), "url": job.outputs()[0].url()}
+            task["outputs"] = [output | {"duration": str(job.seconds)}]
         tasks.append(task)
     return Reply(body=_envelope(tasks))
 
@@ -105,6 +114,6 @@ VENDOR = Vendor(
         Route("POST", IMAGE_PATHS, "submit", submit, media="image"),
         Route("GET", rf"{IMAGE_PATHS}/(?P<id>[^/]+)", "poll", poll, media="image"),
         Route("POST", TURBO_PATHS, "submit", turbo_submit, media="video"),
-        Route("GET", r"v1/tasks", "poll", turbo_tasks, media="video"),
+        Route("GET", r"tasks", "poll", turbo_tasks, media="video"),
     ),
 )
