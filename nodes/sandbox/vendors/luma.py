@@ -92,7 +92,9 @@ def poll(call: Call) -> Reply:
 
 def _v2_media(call: Call) -> str:
     kind = call.request.text("type", "generation_type")
-    return "image" if kind == "image" or call.request.model.startswith(("photon", "uni")) else "video"
+    if kind:  # image | image_edit | video | video_edit | video_reframe
+        return "image" if kind.startswith("image") else "video"
+    return "image" if call.request.model.startswith(("photon", "uni")) else "video"
 
 
 def _v2_generation(job_id: str, job: Job, phase: Phase) -> dict[str, Any]:
