@@ -7,21 +7,25 @@ from typing import Any
 from nodes.engine.types import Call, LineItem, Route, Vendor
 from nodes.vendors.common import JSON_CAP, VIDEO_TTL, choice, dig, each, query, seconds, status_of, text_id
 
-SOURCE = "MiniMax API list price (minimax.io pricing), seeded default: check before going live"
+BADGE = "ComfyUI price badge (comfy_api_nodes/nodes_minimax.py, 2026)"
+ESTIMATE = (
+    "estimate: ComfyUI's nodes do not offer it (no badge) and no public MiniMax price page was found;"
+    " kept at the seeded default, verify before production"
+)
 LEGACY = {
-    "T2V-01": 430_000,
-    "I2V-01": 430_000,
-    "I2V-01-live": 430_000,
-    "T2V-01-Director": 430_000,
-    "I2V-01-Director": 430_000,
-    "S2V-01": 650_000,
+    "T2V-01": (430_000, BADGE),
+    "I2V-01": (430_000, BADGE),
+    "I2V-01-live": (430_000, BADGE),
+    "T2V-01-Director": (430_000, BADGE),
+    "I2V-01-Director": (430_000, BADGE),
+    "S2V-01": (650_000, ESTIMATE),  # ComfyUI's subject-to-video node is disabled and has no badge
 }
 HAILUO_02 = {
-    ("512P", 6): 100_000,
-    ("512P", 10): 150_000,
-    ("768P", 6): 280_000,
-    ("768P", 10): 560_000,
-    ("1080P", 6): 490_000,
+    ("512P", 6): (100_000, ESTIMATE),  # ComfyUI offers 768P and 1080P only
+    ("512P", 10): (150_000, ESTIMATE),
+    ("768P", 6): (280_000, BADGE),
+    ("768P", 10): (560_000, BADGE),
+    ("1080P", 6): (490_000, BADGE),
 }
 
 
@@ -87,10 +91,10 @@ VENDOR = Vendor(
         ),
     ),
     prices={
-        **{f"video/{model}": ("video", micros, SOURCE) for model, micros in LEGACY.items()},
+        **{f"video/{model}": ("video", micros, source) for model, (micros, source) in LEGACY.items()},
         **{
-            f"video/MiniMax-Hailuo-02/{res}/{dur}s": ("video", micros, SOURCE)
-            for (res, dur), micros in HAILUO_02.items()
+            f"video/MiniMax-Hailuo-02/{res}/{dur}s": ("video", micros, source)
+            for (res, dur), (micros, source) in HAILUO_02.items()
         },
     },
 )

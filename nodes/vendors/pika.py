@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nodes.engine.types import Call, LineItem, Route, Vendor
@@ -20,21 +21,30 @@ from nodes.vendors.common import (
     text_id,
 )
 
-SOURCE = "Pika API list price (pika.art/api), seeded default: check before going live"
+# Pika left ComfyUI in Dec 2025; its last badges (ComfyUI_frontend useNodePricing.ts, 2025) are the public
+# figures. Pikaframes and Pikascenes have their own tables, not the text/image-to-video one.
+SOURCE = (
+    "ComfyUI price badge (ComfyUI_frontend useNodePricing.ts, Pika*2_2 / Pikadditions / Pikaffects, 2025)"
+)
 GENERATE = {("720p", 5): 200_000, ("720p", 10): 600_000, ("1080p", 5): 450_000, ("1080p", 10): 1_000_000}
+FRAMES = {("720p", 5): 200_000, ("720p", 10): 250_000, ("1080p", 5): 300_000, ("1080p", 10): 1_000_000}
+SCENES = {("720p", 5): 300_000, ("720p", 10): 400_000, ("1080p", 5): 500_000, ("1080p", 10): 1_500_000}
+TABLES = {"2.2": GENERATE, "2.2/pikaframes": FRAMES, "2.2/pikascenes": SCENES}
 EFFECTS = {"pikadditions": 300_000, "pikaswaps": 300_000, "pikaffects": 450_000}
 
 
-def generate_price(call: Call) -> list[LineItem]:
-    resolution = choice(call, "resolution", default="1080p", allowed=("720p", "1080p"))
-    duration = seconds(call, "duration", default=5, low=1, high=10)
-    return each(f"2.2/{resolution}/{5 if duration <= 5 else 10}s")
+def _priced(table: str, *, default_duration: int) -> Callable[[Call], list[LineItem]]:
+    def price(call: Call) -> list[LineItem]:
+        resolution = choice(call, "resolution", default="1080p", allowed=("720p", "1080p"))
+        duration = seconds(call, "duration", default=default_duration, low=1, high=10)
+        return each(f"{table}/{resolution}/{5 if duration <= 5 else 10}s")
+
+    return price
 
 
-def frames_price(call: Call) -> list[LineItem]:
-    resolution = choice(call, "resolution", default="1080p", allowed=("720p", "1080p"))
-    duration = seconds(call, "duration", default=10, low=1, high=10)
-    return each(f"2.2/{resolution}/{5 if duration <= 5 else 10}s")
+generate_price = _priced("2.2", default_duration=5)
+frames_price = _priced("2.2/pikaframes", default_duration=10)
+scenes_price = _priced("2.2/pikascenes", default_duration=10)
 
 
 def video_id(data: Any) -> str | None:
@@ -70,7 +80,7 @@ VENDOR = Vendor(
             "generate/2.2/pikaframes", "/generate/2.2/pikaframes", "multipart", frames_price, MULTIPART_CAP
         ),
         _submit(
-            "generate/2.2/pikascenes", "/generate/2.2/pikascenes", "multipart", frames_price, MULTIPART_CAP
+            "generate/2.2/pikascenes", "/generate/2.2/pikascenes", "multipart", scenes_price, MULTIPART_CAP
         ),
         *(
             _submit(
@@ -95,7 +105,11 @@ VENDOR = Vendor(
         ),
     ),
     prices={
-        **{f"2.2/{res}/{dur}s": ("video", micros, SOURCE) for (res, dur), micros in GENERATE.items()},
+        **{
+            f"{table}/{res}/{dur}s": ("video", micros, SOURCE)
+            for table, rows in TABLES.items()
+            for (res, dur), micros in rows.items()
+        },
         **{name: ("video", micros, SOURCE) for name, micros in EFFECTS.items()},
     },
 )
