@@ -109,7 +109,7 @@ def test_it_prices_kling_by_model_mode_and_duration(body: dict[str, Any], expect
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"model": "ray-2", "resolution": "540p", "duration": "5s"}, 500_000),
+        ({"model": "ray-2", "resolution": "540p", "duration": "5s"}, 400_000),
         ({"model": "ray-2", "resolution": "1080p", "duration": "9s"}, 2_862_000),
         ({"model": "ray-flash-2", "resolution": "720p", "duration": "5s"}, 240_000),
         ({"model": "ray-2"}, 11_466_000),  # unspecified: the most it can cost (4k, 9 s)
@@ -171,7 +171,7 @@ def test_it_prices_minimax_and_bfl_megapixels() -> None:
     hailuo = {"model": "MiniMax-Hailuo-02", "resolution": "1080P", "duration": 6}
     assert quote("minimax", "video_generation", json=hailuo) == 490_000
     flux2 = {"prompt": "x", "width": 2048, "height": 2048, "input_image": "aGk="}
-    assert quote("bfl", "flux-2-pro/generate", json=flux2) == (5 + 5) * 30_000
+    assert quote("bfl", "flux-2-pro/generate", json=flux2) == 30_000 + (3 + 4) * 15_000
 
 
 @pytest.mark.parametrize(

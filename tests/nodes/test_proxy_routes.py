@@ -73,7 +73,7 @@ CASES = [
         "bfl-flux2-pro",
         "/proxy/bfl/flux-2-pro/generate",
         "bfl",
-        60_000,
+        30_000,
         json={"prompt": "two", "width": 1024, "height": 1024},
     ),
     Case(
@@ -91,11 +91,11 @@ CASES = [
         "bfl-erase",
         "/proxy/bfl/v1/flux-tools/erase-v1",
         "bfl",
-        50_000,
+        60_000,
         json={"image": "aGk=", "mask": "aGk="},
     ),
     Case(
-        "bfl-vto", "/proxy/bfl/v1/flux-tools/vto-v1", "bfl", 80_000, json={"image": "aGk=", "garment": "aGk="}
+        "bfl-vto", "/proxy/bfl/v1/flux-tools/vto-v1", "bfl", 75_000, json={"image": "aGk=", "garment": "aGk="}
     ),
     # Kling (submit → GET <path>/{task_id})
     Case(
@@ -117,14 +117,14 @@ CASES = [
         "kling-lipsync",
         "/proxy/kling/v1/videos/lip-sync",
         "kling",
-        280_000,
+        140_000,
         json={"input": {"video_id": "v1", "mode": "text2video", "text": "hi"}},
     ),
     Case(
         "kling-effects",
         "/proxy/kling/v1/videos/effects",
         "kling",
-        490_000,
+        140_000,
         json={"effect_scene": "hug", "input": {"duration": "5", "images": ["aGk=", "aGk="]}},
     ),
     Case(
@@ -134,12 +134,12 @@ CASES = [
         560_000,
         json={"prompt": "o", "mode": "pro", "duration": "5"},
     ),
-    Case("kling-motion", "/proxy/kling/v1/videos/motion-control", "kling", 3_360_000, json={"prompt": "m"}),
+    Case("kling-motion", "/proxy/kling/v1/videos/motion-control", "kling", 2_100_000, json={"prompt": "m"}),
     Case(
         "kling-avatar",
         "/proxy/kling/v1/videos/avatar/image2video",
         "kling",
-        6_720_000,
+        3_360_000,
         json={"image": "aGk=", "sound_file": "aGk="},
     ),
     Case(
@@ -163,15 +163,15 @@ CASES = [
         "kling-turbo-t2v",
         "/proxy/kling/text-to-video/kling-3.0-turbo",
         "kling_turbo",
-        420_000,
-        json={"prompt": "t", "duration": 5},
+        560_000,
+        json={"prompt": "t", "settings": {"duration": 5}},
     ),
     Case(
         "kling-turbo-i2v",
         "/proxy/kling/image-to-video/kling-3.0-turbo",
         "kling_turbo",
-        840_000,
-        json={"prompt": "t", "duration": 10, "image": "aGk="},
+        1_400_000,
+        json={"prompt": "t", "settings": {"duration": 10, "resolution": "1080p"}, "image": "aGk="},
     ),
     # Luma
     Case(
@@ -188,7 +188,7 @@ CASES = [
         710_000,
         json={"prompt": "luma", "model": "ray-2", "resolution": "720p", "duration": "5s"},
     ),
-    Case("luma2", "/proxy/luma_2/generations", "luma_2", 30_000, json={"prompt": "luma2", "type": "image"}),
+    Case("luma2", "/proxy/luma_2/generations", "luma_2", 40_400, json={"prompt": "luma2", "type": "image"}),
     # MiniMax (submit → query → files/retrieve)
     Case(
         "minimax-hailuo",
@@ -471,7 +471,7 @@ CASES = [
         "pika-frames",
         "/proxy/pika/generate/2.2/pikaframes",
         "pika",
-        600_000,
+        250_000,
         multipart={
             "keyFrames": [png("a.png"), png("b.png")],
             "promptText": "p",
@@ -483,7 +483,7 @@ CASES = [
         "pika-scenes",
         "/proxy/pika/generate/2.2/pikascenes",
         "pika",
-        450_000,
+        500_000,
         multipart={"images": [png("a.png"), png("b.png")], "promptText": "p", "duration": "5"},
     ),
     Case(
