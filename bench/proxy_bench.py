@@ -445,8 +445,9 @@ def ensure_database() -> str:
 
     admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        # A fresh database every run: the schema and the seeded price version match the code under test.
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
         row = conn.execute("SHOW server_version").fetchone()
     return str(row[0]).split()[0] if row else "?"
 
