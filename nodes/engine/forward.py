@@ -10,6 +10,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import time
 import uuid
@@ -26,8 +27,14 @@ from nodes.engine.types import Route, Vendor
 Mode = Literal["live", "sandbox"]
 
 # Raised far above httpx's defaults (100 connections, 5 s pool wait): one process holds ~1,000 long
-# vendor calls at once (quality.md BM5).
-LIMITS = httpx.Limits(max_connections=4000, max_keepalive_connections=200, keepalive_expiry=30)
+# vendor calls at once (quality.md BM5). The connections are spread over CLIENT_SHARDS clients, taken in
+# turn: httpcore re-checks every pooled connection of a client (a socket poll each, and a quadratic count
+# of the idle ones) whenever a request starts or ends, which cost ~12% of the platform's CPU at c=64 with
+# one client (bench/README.md). Sixteen small pools keep that scan short.
+CLIENT_SHARDS = 16
+LIMITS = httpx.Limits(
+    max_connections=4000 // CLIENT_SHARDS, max_keepalive_connections=16, keepalive_expiry=30
+)
 
 
 @dataclass(frozen=True)
@@ -93,9 +100,10 @@ def upstream_for(vendor: Vendor) -> Upstream:
     return Upstream(mode, base.rstrip("/"), headers)
 
 
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[httpx.AsyncClient]] = (
     weakref.WeakKeyDictionary()
 )
+_turn = itertools.count()
 _transport: httpx.AsyncBaseTransport | None = None
 
 
@@ -106,16 +114,28 @@ def use_transport(transport: httpx.AsyncBaseTransport | None) -> None:
     _clients.clear()
 
 
+def _new_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=_transport, limits=LIMITS, follow_redirects=False, trust_env=False)
+
+
 def client() -> httpx.AsyncClient:
-    """One pooled client per event loop (a client's connections belong to the loop that opened them)."""
+    """The next of this event loop's pooled clients (a client's connections belong to the loop that
+    opened them)."""
     loop = asyncio.get_running_loop()
-    existing = _clients.get(loop)
-    if existing is None or existing.is_closed:
-        existing = httpx.AsyncClient(
-            transport=_transport, limits=LIMITS, follow_redirects=False, trust_env=False
-        )
-        _clients[loop] = existing
-    return existing
+    shards = _clients.get(loop)
+    if shards is None:
+        shards = _clients[loop] = [_new_client() for _ in range(CLIENT_SHARDS)]
+    index = next(_turn) % CLIENT_SHARDS
+    chosen = shards[index]
+    if chosen.is_closed:
+        chosen = shards[index] = _new_client()
+    return chosen
+
+
+async def close_clients() -> None:
+    """Close this event loop's clients (a loop that ends, like the sweeper's, closes its connections)."""
+    for shard in _clients.pop(asyncio.get_running_loop(), []):
+        await shard.aclose()
 
 
 async def send(
