@@ -136,6 +136,7 @@ class ThreadProfiles:
         stats.sort_stats("tottime").print_stats(60)
         stats.sort_stats("cumulative").print_stats(120)
         out.write_text(stream.getvalue())
+        stats.dump_stats(str(out).removesuffix(".txt") + ".pstats")  # for pstats / snakeviz
 
 
 def main() -> None:

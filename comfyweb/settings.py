@@ -406,6 +406,9 @@ PROXY_IDEMPOTENCY_MAX_STORED_BYTES = env_int(
 # Database steps of /proxy calls running at once per process (the rest queue on the event loop); keep it
 # near DATABASE_POOL_MAX_SIZE.
 PROXY_DB_CONCURRENCY = env_int("PROXY_DB_CONCURRENCY", default=16, minimum=1)
+# Run those steps on one shared pool of PROXY_DB_CONCURRENCY threads, not on a new thread per request.
+# Off under pytest: a test's transaction lives on the test's own thread (the /proxy steps must use it).
+PROXY_DB_SHARED_THREADS = env_bool("PROXY_DB_SHARED_THREADS", default=not TESTING)
 # Open vendor jobs that nobody polled for this long are polled (and settled) by the sweeper.
 PROXY_SWEEP_IDLE_SECONDS = env_int("PROXY_SWEEP_IDLE_SECONDS", default=120, minimum=10)
 CELERY_BEAT_SCHEDULE["nodes-sweep-jobs"] = {"task": "nodes.tasks.sweep_jobs", "schedule": 60.0}

@@ -58,42 +58,6 @@ def require_key(key: str) -> None:
         raise InvalidLedgerRequest("An idempotency key of 1 to 200 characters is required.")
 
 
-_INSERT_SQL: dict[type[models.Model], tuple[list[models.Field[Any, Any]], str]] = {}
-
-
-def _insert_sql(model: type[models.Model]) -> tuple[list[models.Field[Any, Any]], str]:
-    cached = _INSERT_SQL.get(model)
-    if cached is None:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        sql = (
-            f"INSERT INTO {connection.ops.quote_name(str(model._meta.db_table))} ({columns}) "  # noqa: S608
-            f"VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id"
-        )
-        cached = _INSERT_SQL[model] = (fields, sql)
-    return cached
-
-
-def insert_or_conflict(instance: M) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: True when this call inserted the row.
-
-    The unique key decides (never exists-then-insert, quality.md L5). On PostgreSQL a concurrent insert
-    of the same key waits for the other transaction and then finds its row; no savepoint is needed.
-    """
-    fields, sql = _insert_sql(type(instance))
-    values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    instance.pk = row[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
-    return True
-
-
 def db_time(value: datetime) -> Any:
     """A datetime as the backend stores it (naive UTC text on SQLite), for parameters of raw SQL."""
     return connection.ops.adapt_datetimefield_value(value)

@@ -6,7 +6,8 @@ from typing import Any
 
 from accounts.models import User
 from billing.models import CustomerEvent
-from billing.services._common import busy_means_retry, insert_or_conflict
+from billing.services._common import busy_means_retry
+from comfyweb.sql import insert_or_conflict, insert_row
 
 
 def event_insert(
@@ -14,7 +15,7 @@ def event_insert(
 ) -> CustomerEvent:
     event = CustomerEvent(user_id=user_id, event_type=event_type, params=params, key=key)
     if key is None:
-        event.save(force_insert=True)
+        insert_row(event)  # plain SQL: this runs once per /proxy call
         return event
     if insert_or_conflict(event):
         return event

@@ -20,13 +20,13 @@ from billing.services._common import (
     book,
     busy_means_retry,
     check_replay,
-    insert_or_conflict,
     request_hash,
     require_key,
     require_positive,
     wallet_post,
 )
 from billing.services.events import event_insert
+from comfyweb.sql import insert_or_conflict
 
 _FUNDING = {"stripe": HouseAccount.STRIPE_FUNDING, "sandbox": HouseAccount.SANDBOX_FUNDING}
 

@@ -18,9 +18,10 @@ from billing.models import (
     WalletStatusChange,
 )
 from billing.models import TransactionCode as Code
-from billing.services._common import book, busy_means_retry, insert_or_conflict, require_key, wallet_post
+from billing.services._common import book, busy_means_retry, require_key, wallet_post
 from billing.services.events import event_insert
 from billing.services.holds import hold_release
+from comfyweb.sql import insert_or_conflict
 
 
 @busy_means_retry

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.utils.module_loading import import_string
@@ -29,7 +30,19 @@ FAST_MIDDLEWARE = (
 
 
 class _ProxyHandler(ASGIHandler):
-    """Django's ASGI handler (signals, thread-sensitive context, URL routing) with a short chain."""
+    """Django's ASGI handler (signals, URL routing) with a short chain.
+
+    With PROXY_DB_SHARED_THREADS it also leaves out the per-request thread-sensitive context, which starts
+    a new OS thread for every request: the view's database steps run on the shared pool
+    (nodes.engine.context.db), and the few thread-sensitive leftovers (the request signals' connection
+    check, closing the response) touch no database and run on asgiref's one shared thread.
+    """
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if settings.PROXY_DB_SHARED_THREADS:
+            await self.handle(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware: list[Any] = []

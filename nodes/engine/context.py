@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -88,14 +90,26 @@ def _db_gate() -> asyncio.Semaphore:
     return gate
 
 
+@functools.cache
+def _db_threads(size: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=size, thread_name_prefix="proxy-db")
+
+
 async def db(fn: Callable[[], T]) -> T:
-    """Run ORM work on the request's thread (thread-sensitive), as one unit.
+    """Run ORM work as one unit that takes a pooled connection and gives it back when it ends.
 
     At most PROXY_DB_CONCURRENCY units run at once per process: with ~1,000 calls in flight, the rest wait
-    on the event loop (cheap) instead of as threads fighting over the GIL and the connection pool.
+    on the event loop (cheap) instead of as threads fighting over the GIL and the connection pool. With
+    PROXY_DB_SHARED_THREADS the units run on one shared pool of that many threads; otherwise each on its
+    request's own thread (Django's thread-sensitive default, which the test suite needs: a test's
+    transaction lives on the test's thread), at the price of a new OS thread per request.
     """
+    unit = _then_release(fn)
+    if settings.PROXY_DB_SHARED_THREADS:
+        run = sync_to_async(unit, thread_sensitive=False, executor=_db_threads(settings.PROXY_DB_CONCURRENCY))
+        return await run()
     async with _db_gate():
-        return await sync_to_async(_then_release(fn))()
+        return await sync_to_async(unit)()
 
 
 def _then_release(fn: Callable[[], T]) -> Callable[[], T]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -22,6 +23,13 @@ _CLAIM_SQL = (
     f"INSERT INTO {IdempotencyRecord._meta.db_table} "  # noqa: S608 - a table name, not input
     "(user_id, key, request_hash, done, response_content_type, credits_used, created_at) "
     "VALUES (%s, %s, %s, false, '', '', %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id"
+)
+
+
+_FINISH_SQL = (
+    f"UPDATE {IdempotencyRecord._meta.db_table} SET done = true, response_status = %s, "  # noqa: S608
+    "response_content_type = %s, response_body = %s, credits_used = %s "
+    "WHERE user_id = %s AND key = %s AND NOT done"
 )
 
 
@@ -83,18 +91,21 @@ def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | N
 
 def idempotency_finish(*, user_id: int, key: str, response: HttpResponse | None) -> None:
     """Store the reply for replay, or (response None) free the key so a retry runs again."""
-    records = IdempotencyRecord.objects.filter(user_id=user_id, key=key, done=False)
     if response is None:
-        records.delete()
+        IdempotencyRecord.objects.filter(user_id=user_id, key=key, done=False).delete()
         return
     body = response.content
-    records.update(
-        done=True,
-        response_status=response.status_code,
-        response_content_type=response.get("Content-Type", "application/json")[:200],
-        response_body=body if len(body) <= settings.PROXY_IDEMPOTENCY_MAX_STORED_BYTES else None,
-        credits_used=response.get("X-Comfy-Credits-Used", ""),
-    )
+    stored = body if len(body) <= settings.PROXY_IDEMPOTENCY_MAX_STORED_BYTES else None
+    params: list[Any] = [
+        response.status_code,
+        response.get("Content-Type", "application/json")[:200],
+        stored,
+        response.get("X-Comfy-Credits-Used", ""),
+        user_id,
+        key,
+    ]
+    with connection.cursor() as cursor:  # plain SQL: once per call with the header (comfyweb.sql)
+        cursor.execute(_FINISH_SQL, params)
 
 
 def idempotency_forget(*, now: datetime) -> int:

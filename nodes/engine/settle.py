@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from billing.errors import HoldAlreadyResolved, InsufficientCredits, LedgerError
-from billing.models import Hold, HoldStatus
+from billing.models import Hold, HoldStatus, LedgerAccount
 from billing.money import format_credits
 from billing.payments.services import payments_after_balance_change
-from billing.selectors import wallet_get_for_user
+from billing.selectors import wallet_id_for_user
 from billing.services import credits_reserve, customer_event_record, hold_capture, hold_release
 from comfyweb.auth import Principal
 from comfyweb.errors import ApiError
+from comfyweb.sql import insert_row
 from nodes.engine.pricing import Quote, charge_for_vendor_cost, price_table_for_version, with_markup
 from nodes.engine.types import Outcome
 from nodes.models import TERMINAL_USAGE, JobState, ProxyJob, UsageRecord, UsageStatus
@@ -98,7 +99,7 @@ def usage_admit(
 ) -> Admission:
     """Reserve the quote and write the usage row in one transaction; 402/409 before anything is forwarded."""
     public_id = uuid.uuid4()
-    wallet = wallet_get_for_user(user=principal.user)
+    wallet = LedgerAccount(pk=wallet_id_for_user(user=principal.user))  # the reservation needs only its id
     api_key = principal.api_key
     try:
         # No savepoint: the caller's transaction (with the Idempotency-Key claim) rolls back as a whole.
@@ -110,7 +111,7 @@ def usage_admit(
                 key=f"proxy:{public_id}",
                 memo=f"{facts.vendor} {facts.route}",
             )
-            usage = UsageRecord.objects.create(
+            usage = UsageRecord(
                 public_id=public_id,
                 user=principal.user,
                 api_key=api_key,
@@ -128,6 +129,7 @@ def usage_admit(
                 quoted_micros=quote.total_micros,
                 markup_bps=markup_bps,
             )
+            insert_row(usage)  # plain SQL: the ORM's compile step cost more than the insert
     except InsufficientCredits as exc:
         raise ApiError(
             402,
@@ -168,6 +170,15 @@ def _event(ref: UsageRef, *, status: UsageStatus, charged: int, api_name: str) -
 
 
 OPEN_USAGE = (UsageStatus.PENDING, UsageStatus.SUBMITTED)
+# Once per call, so plain SQL (comfyweb.sql); only an open row settles, so a second settle changes nothing.
+# NULL keeps what the row has (a poll settling a job knows less than the submit did).
+_SETTLE_USAGE_SQL = f"""
+UPDATE {UsageRecord._meta.db_table} SET status = %s, charged_micros = %s, completed_at = %s,
+    vendor_cost_micros = COALESCE(%s, vendor_cost_micros), upstream_status = COALESCE(%s, upstream_status),
+    upstream_ms = COALESCE(%s, upstream_ms), total_ms = COALESCE(%s, total_ms),
+    message = CASE WHEN %s = '' THEN message ELSE %s END, upstream_may_bill = upstream_may_bill OR %s
+WHERE id = %s AND status IN ('{UsageStatus.PENDING.value}', '{UsageStatus.SUBMITTED.value}')
+"""  # noqa: S608 - table and status names, no input
 
 
 def usage_settle(
@@ -203,19 +214,23 @@ def usage_settle(
             # Past its TTL before the outcome arrived: not charged; the cost is absorbed.
             status, charged, may_bill = UsageStatus.EXPIRED, 0, True
         now = timezone.now()
-        updates: dict[str, Any] = {"status": status, "charged_micros": charged, "completed_at": now}
-        optional = {
-            "vendor_cost_micros": vendor_cost_micros,
-            "upstream_status": upstream_status,
-            "upstream_ms": upstream_ms,
-            "total_ms": total_ms,
-        }
-        updates |= {name: value for name, value in optional.items() if value is not None}
-        if message:
-            updates["message"] = message[:500]
-        if may_bill:
-            updates["upstream_may_bill"] = True
-        if not UsageRecord.objects.filter(pk=ref.usage_id, status__in=OPEN_USAGE).update(**updates):
+        params: list[Any] = [
+            status.value,
+            charged,
+            connection.ops.adapt_datetimefield_value(now),
+            vendor_cost_micros,
+            upstream_status,
+            upstream_ms,
+            total_ms,
+            message[:500],
+            message[:500],
+            may_bill,
+            ref.usage_id,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_SETTLE_USAGE_SQL, params)
+            settled = cursor.rowcount == 1
+        if not settled:
             return usage_outcome(usage_id=ref.usage_id)
         if ref.has_job:
             ProxyJob.objects.filter(usage_id=ref.usage_id, state=JobState.OPEN).update(
