@@ -27,6 +27,7 @@ from billing.errors import (
     HoldResolution,
     InsufficientCredits,
     InvalidLedgerRequest,
+    LedgerBusy,
     LedgerError,
     WalletClosed,
     WalletFrozen,
@@ -90,6 +91,7 @@ _PG_RESERVE = f"""
 WITH w AS (
     UPDATE {ACCOUNT_TABLE} SET held_micros = held_micros + %(amount)s
     WHERE id = %(wallet)s AND kind = 'user' AND status = 'active' {{guard}}
+      AND NOT EXISTS (SELECT 1 FROM {HOLD_TABLE} WHERE key = %(key)s)
     RETURNING id
 ), h AS (
     INSERT INTO {HOLD_TABLE} (wallet_id, key, request_hash, amount_micros, captured_micros, status, memo,
@@ -145,9 +147,19 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 @busy_means_retry
 def credits_reserve(
-    *, wallet: LedgerAccount, amount_micros: int, expires_at: datetime, key: str, memo: str = ""
+    *,
+    wallet: LedgerAccount,
+    amount_micros: int,
+    expires_at: datetime,
+    key: str,
+    memo: str = "",
+    isolated: bool = True,
 ) -> Hold:
-    """Hold `amount_micros` of the wallet's available credits until `expires_at`, or refuse with 402."""
+    """Hold `amount_micros` of the wallet's available credits until `expires_at`, or refuse with 402.
+
+    Called inside a transaction, the statement runs in a savepoint so that a refusal leaves the caller's
+    transaction usable. A caller that rolls back on any error anyway (the /proxy admission) passes
+    `isolated=False` and saves the two round trips."""
     require_positive(amount_micros)
     require_key(key)
     fingerprint = request_hash("reserve", wallet.pk, amount_micros)
@@ -156,6 +168,7 @@ def credits_reserve(
         raise InvalidLedgerRequest("A reservation must expire in the future.")
     reserve = _reserve_pg if connection.vendor == "postgresql" else _reserve_portable
     hold_id = reserve(
+        isolated=isolated,
         wallet_id=wallet.pk,
         amount=amount_micros,
         key=key,
@@ -185,7 +198,15 @@ def credits_reserve(
 
 
 def _reserve_pg(
-    *, wallet_id: int, amount: int, key: str, fingerprint: str, memo: str, expires_at: datetime, now: datetime
+    *,
+    isolated: bool,
+    wallet_id: int,
+    amount: int,
+    key: str,
+    fingerprint: str,
+    memo: str,
+    expires_at: datetime,
+    now: datetime,
 ) -> int | None:
     params: dict[str, Any] = {
         "amount": amount,
@@ -197,12 +218,17 @@ def _reserve_pg(
         "now": now,
     }
     sql = _PG_RESERVE.format(guard=_AVAILABLE_GUARD.format(amount="%(amount)s"))
+    in_caller_transaction = connection.in_atomic_block and not isolated
     try:
-        with _one_statement(), connection.cursor() as cursor:
+        with _one_statement(savepoint=isolated), connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
     except IntegrityError as exc:
         if _sqlstate(exc) == _UNIQUE_VIOLATION:
+            if in_caller_transaction:
+                # A concurrent reserve took the key first and the caller's transaction is now aborted:
+                # nothing was written, so "retry" is the honest answer (the retry replays the hold).
+                raise LedgerBusy() from exc
             return None  # the key is taken: the caller replays it (or reports the conflict)
         # The CheckConstraint is the last line of defence; it means "not enough", never a 500.
         raise InsufficientCredits() from exc
@@ -210,7 +236,15 @@ def _reserve_pg(
 
 
 def _reserve_portable(
-    *, wallet_id: int, amount: int, key: str, fingerprint: str, memo: str, expires_at: datetime, now: datetime
+    *,
+    isolated: bool,
+    wallet_id: int,
+    amount: int,
+    key: str,
+    fingerprint: str,
+    memo: str,
+    expires_at: datetime,
+    now: datetime,
 ) -> int | None:
     """SQLite: the hold, then the conditional UPDATE, in one (BEGIN IMMEDIATE) transaction."""
     with transaction.atomic(), connection.cursor() as cursor:

@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
+from django.http import HttpRequest
+from django.urls import ResolverMatch
 from django.utils.module_loading import import_string
 
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
@@ -37,6 +39,10 @@ class _ProxyHandler(ASGIHandler):
     (nodes.engine.context.db), and the few thread-sensitive leftovers (the request signals' connection
     check, closing the response) touch no database and run on asgiref's one shared thread.
     """
+
+    def resolve_request(self, request: HttpRequest) -> ResolverMatch:
+        request.urlconf = "nodes.engine.urls"  # Django's per-request URLconf hook
+        return super().resolve_request(request)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if settings.PROXY_DB_SHARED_THREADS:

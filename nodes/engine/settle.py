@@ -110,6 +110,7 @@ def usage_admit(
                 expires_at=timezone.now() + ttl,
                 key=f"proxy:{public_id}",
                 memo=f"{facts.vendor} {facts.route}",
+                isolated=False,
             )
             usage = UsageRecord(
                 public_id=public_id,

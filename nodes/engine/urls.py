@@ -1,0 +1,7 @@
+"""The lean /proxy path's URLconf (nodes.engine.asgi): one pattern, instead of the whole site's list."""
+
+from django.urls import path
+
+from nodes.engine import views
+
+urlpatterns = [path("proxy/<path:rest>", views.proxy, name="proxy")]
