@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from asgiref.sync import markcoroutinefunction
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import ResolverMatch
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
@@ -29,6 +32,31 @@ FAST_MIDDLEWARE = (
     "comfyweb.middleware.ApiErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
 )
+
+
+class _Inline:
+    """A Django `MiddlewareMixin` middleware whose hooks run inline on the event loop.
+
+    Its own async path (`__acall__`) sends `process_request` and `process_response` to a thread each: two
+    thread hops per request per middleware. SecurityMiddleware's and CommonMiddleware's hooks only read
+    settings and headers (no I/O), so they run here directly.
+    """
+
+    def __init__(self, middleware: Any, get_response: Any) -> None:
+        self.middleware = middleware
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = (
+            self.middleware.process_request(request) if hasattr(self.middleware, "process_request") else None
+        )
+        if response is None:
+            response = await self.get_response(request)
+        if hasattr(self.middleware, "process_response"):
+            response = self.middleware.process_response(request, response)
+        assert isinstance(response, HttpResponseBase)
+        return response
 
 
 class _ProxyHandler(ASGIHandler):
@@ -56,7 +84,9 @@ class _ProxyHandler(ASGIHandler):
         self._exception_middleware: list[Any] = []
         handler = convert_exception_to_response(self._get_response_async)  # type: ignore[attr-defined]
         for path in reversed(FAST_MIDDLEWARE):
-            instance = import_string(path)(handler)  # each is async-capable: no thread adapters
+            instance = import_string(path)(handler)
+            if isinstance(instance, MiddlewareMixin):
+                instance = _Inline(instance, handler)  # no thread hops for its hooks
             if hasattr(instance, "process_view"):
                 self._view_middleware.insert(
                     0, self.adapt_method_mode(is_async=True, method=instance.process_view)
