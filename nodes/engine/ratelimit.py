@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -30,14 +31,24 @@ def _redis_for(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
 
+# INCR each window counter, giving a new one its TTL: one command and one reply per call.
+_COUNT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return counts
+"""
+
+
+@functools.cache
+def _count_script(url: str) -> Any:
+    return _redis_for(url).register_script(_COUNT_SCRIPT)  # EVALSHA, loading the script when missing
+
+
 def _counts_redis(url: str, keys: list[str]) -> list[int]:
-    """INCR every window counter and refresh its TTL: one pipelined round trip."""
-    pipe = _redis_for(url).pipeline(transaction=False)
-    for key in keys:
-        pipe.incr(key)
-        pipe.expire(key, KEY_TTL_SECONDS)
-    replies = pipe.execute()
-    return [int(count) for count in replies[::2]]
+    return [int(count) for count in _count_script(url)(keys=keys, args=[KEY_TTL_SECONDS])]
 
 
 def _count_cache(key: str) -> int:
