@@ -13,12 +13,12 @@ V3_SOURCE = f"{BADGE}, IdeogramV3: $0.03 / $0.06 / $0.09 x num_images (TURBO / D
 CHARACTER_SOURCE = f"{BADGE}, IdeogramV3 with character_image: $0.10 / $0.15 / $0.20 x num_images"
 V2A_SOURCE = "Ideogram API pricing (ideogram.ai/features/api-pricing; 2a Turbo $0.025), no ComfyUI node"
 # Ideogram 4.0 (POST /v1/ideogram-v4/generate, developer.ideogram.ai) has no ComfyUI badge and was not yet on
-# Ideogram's stored pricing page (revised Aug 2025). Third-party summaries of that page (2026) give
-# $0.03 / $0.06 / $0.10 (TURBO / DEFAULT / QUALITY); the seeded figures stay until that is confirmed
-# (tests/nodes/test_proxy_routes.py pins the DEFAULT figure).
+# Ideogram's stored pricing page (revised Aug 2025). Two independent third-party summaries of that page
+# (2026) agree on $0.03 / $0.06 / $0.10 (TURBO / DEFAULT / QUALITY): seeded from them, since Ideogram
+# reports no cost and the quote is what the user pays (a guess above them would overcharge every call).
 ESTIMATE = (
-    "estimate for Ideogram V4 (no ComfyUI badge; third-party summaries of Ideogram's 2026 pricing say "
-    "TURBO $0.03, DEFAULT $0.06, QUALITY $0.10): verify before production"
+    "third-party summaries of Ideogram's 2026 pricing page (no ComfyUI badge, not first-hand): "
+    "TURBO $0.03, DEFAULT $0.06, QUALITY $0.10 per image; check before going live"
 )
 LEGACY = {
     "V_1": (60_000, f"{BADGE}, IdeogramV1: $0.06 x num_images"),
@@ -30,7 +30,7 @@ LEGACY = {
 }
 V3 = {"TURBO": 30_000, "DEFAULT": 60_000, "BALANCED": 60_000, "QUALITY": 90_000}
 V3_CHARACTER = {"TURBO": 100_000, "DEFAULT": 150_000, "BALANCED": 150_000, "QUALITY": 200_000}
-V4 = {"TURBO": 40_000, "DEFAULT": 80_000, "QUALITY": 120_000}
+V4 = {"TURBO": 30_000, "DEFAULT": 60_000, "QUALITY": 100_000}
 
 
 def legacy_price(call: Call) -> list[LineItem]:

@@ -176,6 +176,12 @@ def test_it_prices_ideogram_v3_as_the_badge(speed: str, character: bool, dollars
     assert quote("ideogram", "ideogram-v3/generate", fields=fields, files=files) == 2 * usd(dollars)
 
 
+@pytest.mark.parametrize(("speed", "dollars"), [("TURBO", "0.03"), ("DEFAULT", "0.06"), ("QUALITY", "0.10")])
+def test_it_prices_ideogram_v4_as_the_published_summaries(speed: str, dollars: str) -> None:
+    body = {"prompt": "x", "rendering_speed": speed}
+    assert quote("ideogram", "ideogram-v4/generate", json=body) == usd(dollars)
+
+
 # OpenAI: the DALL·E badges.
 @pytest.mark.parametrize(
     ("body", "dollars"),

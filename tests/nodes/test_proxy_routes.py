@@ -395,7 +395,7 @@ CASES = [
         30_000,
         multipart={"prompt": "i3", "rendering_speed": "TURBO", "image": png(), "mask": png("mask.png")},
     ),
-    Case("ideogram-v4", "/proxy/ideogram/ideogram-v4/generate", "sync", 80_000, json={"prompt": "i4"}),
+    Case("ideogram-v4", "/proxy/ideogram/ideogram-v4/generate", "sync", 60_000, json={"prompt": "i4"}),
     # OpenAI images (sync; GPT-Image settles on `usage`)
     Case(
         "dalle3",
