@@ -75,3 +75,25 @@ def price_version_copy(*, source: PriceVersion, label: str, effective_from: date
     Price.objects.bulk_create(copied)
     Price.objects.bulk_create(_default_prices(version, skip=frozenset((p.vendor, p.key) for p in copied)))
     return version
+
+
+@transaction.atomic
+def prices_add_missing(*, now: datetime | None = None) -> PriceVersion | None:
+    """After an upgrade that declares new price keys: a new version, in effect at once, that copies the
+    version in effect (the operator's prices stay as they are) and adds the missing keys at their
+    defaults. Without it every call on those routes would be refused and `manage.py check` would fail.
+    Runs after every `migrate`; None when nothing is missing (or there is no version yet)."""
+    now = now or timezone.now()
+    current = PriceVersion.objects.filter(effective_from__lte=now).order_by("-effective_from", "-id").first()
+    if current is None:
+        return None
+    present = set(current.prices.values_list("vendor", "key"))
+    missing = sorted(
+        f"{vendor}:{key}" for vendor, key, *_ in price_rows_default() if (vendor, key) not in present
+    )
+    if not missing:
+        return None
+    version = price_version_copy(source=current, label="New price keys", effective_from=now)
+    version.note = f"Copied from {current}; added at their defaults: {', '.join(missing)}"[:2000]
+    version.save(update_fields=["note"])
+    return version

@@ -365,3 +365,23 @@ def test_the_admin_copies_a_version_to_edit_before_it_takes_effect(proxy_prices:
     assert copy.prices.count() == proxy_prices.prices.count()
     Price.objects.filter(version=copy, vendor="openai", key="dall-e-2/1024x1024").update(unit_micros=1)
     assert price_table_current().version_id == proxy_prices.pk
+
+
+def test_an_upgrade_adds_new_price_keys_without_touching_the_operators_prices(proxy_prices: Any) -> None:
+    from nodes.models import Price, PriceVersion
+    from nodes.services import prices_add_missing
+
+    current = proxy_prices
+    Price.objects.filter(version=current, vendor="recraft").update(unit_micros=777)  # operator's own prices
+    dropped = Price.objects.filter(version=current, vendor="kling").order_by("key").first()
+    assert dropped is not None
+    dropped.delete()  # as if this key were new in the release being installed
+    assert prices_add_missing() is not None
+    newest = PriceVersion.objects.order_by("-effective_from", "-id").first()
+    assert newest is not None
+    assert newest.pk != current.pk
+    rows = {(p.vendor, p.key): p.unit_micros for p in newest.prices.all()}
+    assert rows[("kling", dropped.key)] == dropped.unit_micros
+    assert {v for (vendor, _k), v in rows.items() if vendor == "recraft"} == {777}
+    assert dropped.key in newest.note
+    assert prices_add_missing() is None  # nothing missing any more
