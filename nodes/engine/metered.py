@@ -188,6 +188,11 @@ async def _submitted(
     cost = ctx.route.cost(data, ctx.call)
     facts = call_facts(ctx)
     rewrite = ctx.route.signed_poll_url
+    context = dict(ctx.call.params)
+    if len(quote.items) == 1:
+        # A poll that settles on what was delivered (Route.settled_cost) prices it in the quoted row.
+        item = quote.items[0]
+        context |= {"quote_key": item.key, "quote_units": str(item.quantity)}
 
     @transaction.atomic  # the job, the usage row and the stored reply: one commit
     def run() -> HttpResponse:
@@ -203,7 +208,7 @@ async def _submitted(
             facts=facts,
             submit_path=ctx.request.path,
             vendor_job_id=job_id,
-            context=dict(ctx.call.params),
+            context=context,
             vendor_cost_micros=vendor_cost,
             upstream_status=response.status_code,
             upstream_ms=upstream_ms,

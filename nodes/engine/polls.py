@@ -101,7 +101,9 @@ async def poll(ctx: Ctx) -> HttpResponse:
     outcome: Outcome = ctx.route.status(data, response.status_code)
     result_ref = ctx.route.result_ref(data) if ctx.route.result_ref and outcome == "success" else ""
     vendor_status = _status_word(data)
-    usage = await db_after_upstream(lambda: _observe(ctx, job, outcome, vendor_status, result_ref))
+    usage = await db_after_upstream(
+        lambda: _observe(ctx, job, data, outcome, vendor_status=vendor_status, result_ref=result_ref)
+    )
     ctx.timing.stage("settle")
     if ctx.route.gone is not None and ctx.route.gone(data):
         raise unknown_job()
@@ -123,10 +125,12 @@ def _status_word(data: Any) -> str:
 
 
 def _observe(
-    ctx: Ctx, job: ProxyJob, outcome: Outcome, vendor_status: str, result_ref: str
+    ctx: Ctx, job: ProxyJob, data: Any, outcome: Outcome, *, vendor_status: str, result_ref: str
 ) -> settle.Settled | None:
     settle.job_observe(job_id=job.pk, vendor_status=vendor_status, result_ref=result_ref)
-    return settle.job_settle(job=job, outcome=outcome, api_name=ctx.vendor.title)
+    return settle.job_settle(
+        job=job, outcome=outcome, api_name=ctx.vendor.title, reply=data, settled_cost=ctx.route.settled_cost
+    )
 
 
 async def download(ctx: Ctx) -> HttpResponse:

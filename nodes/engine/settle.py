@@ -26,7 +26,7 @@ from comfyweb.auth import Principal
 from comfyweb.errors import ApiError
 from comfyweb.sql import insert_row
 from nodes.engine.pricing import Quote, charge_for_vendor_cost, price_table_for_version, with_markup
-from nodes.engine.types import Outcome
+from nodes.engine.types import Outcome, SettledCostFn
 from nodes.models import TERMINAL_USAGE, JobState, ProxyJob, UsageRecord, UsageStatus
 
 logger = logging.getLogger(__name__)
@@ -346,8 +346,35 @@ def usage_charge_for(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, i
     )
 
 
-def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> Settled | None:
-    """A terminal poll captures (success) or releases (failure, moderation); pending leaves the hold."""
+def _job_delivered_charge(job: ProxyJob, usage: UsageRecord, delivered: Any) -> tuple[int, int | None]:
+    """(charge, vendor list cost) for what a job delivered; the quote when the poll reply did not say."""
+    if delivered is None:
+        logger.warning(
+            "Settling %s job %s at its quote: no delivered cost", job.vendor, job.vendor_job_id[:40]
+        )
+        return usage.quoted_micros, None
+    charge, listed = usage_charge_for(job.vendor, usage, delivered)
+    if listed is None:
+        logger.warning(
+            "Settling %s job %s at its quote: %r is unpriced", job.vendor, job.vendor_job_id[:40], delivered
+        )
+    return charge, listed
+
+
+def job_settle(
+    *,
+    job: ProxyJob,
+    outcome: Outcome,
+    api_name: str,
+    reply: Any = None,
+    settled_cost: SettledCostFn | None = None,
+) -> Settled | None:
+    """A terminal poll captures (success) or releases (failure, moderation); pending leaves the hold.
+
+    A success is charged the quote, or less: the submit's reported cost, and the cost of what was
+    delivered when the poll route can tell it from the `reply` (`settled_cost`), each priced by the quote's
+    table and markup.
+    """
     usage = UsageRecord.objects.filter(pk=job.usage_id).first()
     if usage is None:
         return None
@@ -356,10 +383,15 @@ def job_settle(*, job: ProxyJob, outcome: Outcome, api_name: str) -> Settled | N
     charge = usage.quoted_micros
     if usage.vendor_cost_micros is not None:
         charge = min(charge, usage_charge_for(job.vendor, usage, usage.vendor_cost_micros)[0])
+    delivered_micros = None
+    if outcome == "success" and settled_cost is not None:
+        delivered, delivered_micros = _job_delivered_charge(job, usage, settled_cost(reply, job.context))
+        charge = min(charge, delivered)
     return usage_settle(
         ref=UsageRef.of(usage),
         status=outcome_status(outcome),
         charge_micros=charge if outcome == "success" else 0,
+        vendor_cost_micros=delivered_micros,
         message="" if outcome == "success" else f"vendor reported {outcome}",
         api_name=api_name,
     )

@@ -72,6 +72,9 @@ JobIdFn = Callable[[Any], str | None]
 StatusFn = Callable[[Any, int], Outcome]
 # A vendor-reported cost: micro-USD at list price (int) or units of price rows (e.g. tokens).
 CostFn = Callable[[Any, Call], "int | list[LineItem] | None"]
+# Poll routes: the cost of what a successful job delivered (Kling's video length), in `CostFn`'s terms,
+# from the poll reply and the job's context (the submit's path params plus `quote_key` / `quote_units`).
+SettledCostFn = Callable[[Any, Mapping[str, str]], "int | list[LineItem] | None"]
 JobRefFn = Callable[[Call], str]  # which vendor job a poll asks about
 ResultRefFn = Callable[[Any], str]
 
@@ -105,6 +108,9 @@ class Route:
     cost: CostFn = _no_cost  # where the vendor reports its own cost
     job_ref: JobRefFn | None = None  # poll: which job is asked about
     result_ref: ResultRefFn | None = None  # poll: a follow-up id to remember (MiniMax file_id)
+    # Poll routes: what a success delivered, priced like `cost` and charged up to the quote; None from it
+    # (a missing or garbled figure) charges the quote. No function: the quote (or the submit's cost).
+    settled_cost: SettledCostFn | None = None
     query: Mapping[str, str] = field(default_factory=dict)  # allowed query params → param type
     max_bytes: int = 20 * MB
     timeout_seconds: float = 120.0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from comfyweb.errors import ApiError
@@ -112,7 +115,8 @@ FIXED = {
     "kolors-virtual-try-on/image": (70_000, BADGE + " KlingVirtualTryOnNode: $0.07/run"),
 }
 MODELS = sorted({model for model, _mode in VIDEO_PER_5S} | {model for model, _m, _v in PER_SECOND})
-# Lengths the request does not state: the longest the route accepts (the quote is the charge for Kling).
+# Lengths the request does not state: the longest the route accepts is held; the poll settles on the length
+# delivered (`settled`).
 LIP_SYNC_MAX_5S = 2  # source video at most 10 s
 AVATAR_MAX_SECONDS = 60
 MOTION_MAX_SECONDS = 30
@@ -229,6 +233,47 @@ DEFAULT_MODELS = {
 }
 
 
+# Kling bills a video by the length it delivered (`data.task_result.videos[].duration`, seconds as a string
+# such as "5.1"), per started unit of the price row: a second, or a 5 s block.
+UNIT_SECONDS = {"second": 1, "5s": 5}
+LONGEST_SECONDS = 3600  # far above any Kling route's longest video: a larger figure is garbled
+
+
+def _length(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    try:
+        length = Decimal(value)
+    except InvalidOperation:
+        return None
+    return length if length.is_finite() and 0 < length <= LONGEST_SECONDS else None
+
+
+def _delivered(videos: Any, context: Mapping[str, str]) -> list[LineItem] | None:
+    """The quoted price row, in the started units the delivered videos last; None if a length is unknown."""
+    key, units = context.get("quote_key", ""), context.get("quote_units", "")
+    if not key or not units.isdigit():
+        return None
+    per = UNIT_SECONDS.get(key.rsplit("/", 1)[-1])
+    if per is None:
+        return each(key, int(units))  # per call or per video: the length changes nothing
+    lengths = [_length(dig(video, "duration")) for video in videos] if isinstance(videos, list) else []
+    total = 0
+    for length in lengths:
+        if length is None:
+            return None  # the engine charges the quote and logs it
+        total += math.ceil(length / per)
+    return each(key, total) if total else None
+
+
+def settled(data: Any, context: Mapping[str, str]) -> list[LineItem] | None:
+    return _delivered(dig(data, "data", "task_result", "videos"), context)
+
+
+def turbo_settled(data: Any, context: Mapping[str, str]) -> list[LineItem] | None:
+    return _delivered(dig(data, "data", 0, "outputs"), context)
+
+
 def _model(call: Call) -> str:
     """The model the usage row records: the one sent, else the API's default for the route."""
     value = call.body.value("model_name")
@@ -274,6 +319,7 @@ VENDOR = Vendor(
             "/v1/videos/{kind}/{job}",
             "poll",
             name="video-poll",
+            settled_cost=settled,
             **POLL_ARGS,
         ),
         Route(
@@ -294,6 +340,7 @@ VENDOR = Vendor(
             "/v1/videos/avatar/image2video/{job}",
             "poll",
             name="avatar-poll",
+            settled_cost=settled,
             **POLL_ARGS,
         ),
         Route(
@@ -336,6 +383,7 @@ VENDOR = Vendor(
             name="tasks",
             body="none",
             status=TURBO_POLL,
+            settled_cost=turbo_settled,
             job_ref=query("task_ids"),
             query={"task_ids": "id"},
             timeout_seconds=60,

@@ -10,7 +10,7 @@ from nodes.sandbox.vendors.base import Call, Reply, Route, Vendor
 
 NAME = "kling"
 VIDEO_PATHS = (
-    r"v1/videos/(?:text2video|image2video|video-extend|lip-sync|effects|omni-video|motion-control"
+    r"v1/videos/(?P<kind>text2video|image2video|video-extend|lip-sync|effects|omni-video|motion-control"
     r"|avatar/image2video)"
 )
 IMAGE_PATHS = r"v1/images/(?:generations|kolors-virtual-try-on|omni-image)"
@@ -28,6 +28,13 @@ MESSAGES = {
     Phase.MODERATED: "Failure to pass the risk control system (sandbox [moderated] marker).",
 }
 ERROR_CODES = {400: 1201, 401: 1000, 404: 1203, 500: 5000}
+# The length a video delivers (the poll's `duration`, which Kling bills; the file itself stays short): the
+# `duration` asked for, else Kling's 5 s; lip-sync, avatar and motion control last as long as their input
+# media, taken to be the longest the route accepts. `[short]` in the prompt (lip-sync: `input.text`)
+# delivers SHORT_SECONDS, less than any quote, so tests can see the lower charge.
+MEDIA_SECONDS = {"lip-sync": 10, "avatar/image2video": 60, "motion-control": 30}
+DEFAULT_SECONDS = 5
+SHORT_SECONDS = "4.2"
 
 
 def error(status: int, code: str, message: str) -> dict[str, Any]:
@@ -36,6 +43,18 @@ def error(status: int, code: str, message: str) -> dict[str, Any]:
 
 def _envelope(data: Any) -> dict[str, Any]:
     return {"code": 0, "message": "SUCCEED", "request_id": str(uuid.uuid4()), "data": data}
+
+
+def _length(call: Call) -> str:
+    said = f"{call.request.prompt} {call.request.text('input.text')}".lower()
+    if "[short]" in said:
+        return SHORT_SECONDS
+    asked = call.request.number("duration", "settings.duration")
+    return str(asked or MEDIA_SECONDS.get(call.args.get("kind", ""), DEFAULT_SECONDS))
+
+
+def _delivered(job: Job) -> str:
+    return str(job.extra.get("duration", job.seconds))
 
 
 def _task(job_id: str, job: Job, phase: Phase) -> dict[str, Any]:
@@ -51,7 +70,7 @@ def _task(job_id: str, job: Job, phase: Phase) -> dict[str, Any]:
         result: dict[str, Any]
         if job.media == "video":
             result = {
-                "videos": [{"id": str(uuid.uuid4()), "url": files[0].url(), "duration": str(job.seconds)}]
+                "videos": [{"id": str(uuid.uuid4()), "url": files[0].url(), "duration": _delivered(job)}]
             }
         else:
             result = {"images": [{"index": index, "url": file.url()} for index, file in enumerate(files)]}
@@ -60,7 +79,7 @@ def _task(job_id: str, job: Job, phase: Phase) -> dict[str, Any]:
 
 
 def submit(call: Call) -> Reply:
-    job = call.new_job()
+    job = call.new_job(extra={"duration": _length(call)} if call.route.media == "video" else {})
     return Reply(body=_envelope(_task(job.token(), job, Phase.QUEUED) | {"task_info": {}}))
 
 
@@ -75,7 +94,7 @@ TURBO_STATUS = STATUS | {Phase.SUCCEEDED: "succeeded"}
 
 
 def turbo_submit(call: Call) -> Reply:
-    job = call.new_job(extra={"turbo": 1})
+    job = call.new_job(extra={"turbo": 1, "duration": _length(call)})
     now = now_ms()
     return Reply(
         body=_envelope({"id": job.token(), "status": "submitted", "create_time": now, "update_time": now})
@@ -98,7 +117,7 @@ def turbo_tasks(call: Call) -> Reply:
         }
         if phase is Phase.SUCCEEDED:
             output = {"type": "video", "id": str(uuid.uuid4()), "url": job.outputs()[0].url()}
-            task["outputs"] = [output | {"duration": str(job.seconds)}]
+            task["outputs"] = [output | {"duration": _delivered(job)}]
         tasks.append(task)
     return Reply(body=_envelope(tasks))
 
