@@ -29,6 +29,8 @@ class Observation:
     outcome: Outcome
     vendor_status: str
     result_ref: str
+    reply: Any = None  # the poll reply, for routes that price what was delivered (settled_cost)
+    route: Route | None = None
 
 
 def _poll_route(job: ProxyJob) -> tuple[Vendor, Route] | None:
@@ -60,7 +62,7 @@ async def _observe(job: ProxyJob) -> Observation | None:
     data = replies.json_or_none(response)
     outcome = route.status(data, response.status_code)
     ref = route.result_ref(data) if route.result_ref and outcome == "success" else ""
-    return Observation(outcome, "", ref)
+    return Observation(outcome, "", ref, reply=data, route=route)
 
 
 async def _observe_all(jobs: list[ProxyJob]) -> list[Observation | None]:
@@ -93,7 +95,13 @@ def jobs_sweep(*, now: datetime | None = None, limit: int = 200) -> dict[str, An
             continue
         settle.job_observe(job_id=job.pk, vendor_status=seen.vendor_status, result_ref=seen.result_ref)
         vendor = VENDORS.get(job.vendor)
-        settle.job_settle(job=job, outcome=seen.outcome, api_name=vendor.title if vendor else job.vendor)
+        settle.job_settle(
+            job=job,
+            outcome=seen.outcome,
+            api_name=vendor.title if vendor else job.vendor,
+            reply=seen.reply,
+            settled_cost=seen.route.settled_cost if seen.route else None,
+        )
         settled += 1
     expired = settle.usage_reconcile_expired()
     forgotten = idempotency_forget(now=now)

@@ -221,3 +221,23 @@ def test_it_charges_a_stub_reply_by_its_duration(
     _kling_stub(proxy_stub, [{"id": "v", "url": "https://v", "duration": "3.9"}])
     _run(proxy_stub_comfy, LIP_SYNC, _lip_sync("hello"))
     assert _usage(owner).charged_micros == _sold(LIP_SYNC_PER_5S, 1)
+
+
+@pytest.mark.django_db
+def test_the_sweeper_also_charges_the_length_delivered(kling_comfy: ComfyClient, owner: Any) -> None:
+    """A job its client stopped polling is settled by the server's own poll, on the same terms."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nodes.models import ProxyJob
+    from nodes.tasks import sweep_jobs
+
+    before = available_micros(owner)
+    submitted = kling_comfy.post_json(LIP_SYNC, _lip_sync("hello [short]"))
+    assert submitted.status_code == 200, submitted.content[:300]
+    ProxyJob.objects.update(created_at=timezone.now() - timedelta(hours=1), last_polled_at=None)
+    assert sweep_jobs()["settled"] == 1
+    usage = _usage(owner)
+    assert (usage.status, usage.charged_micros) == (UsageStatus.SUCCEEDED, _sold(LIP_SYNC_PER_5S, 1))
+    assert available_micros(owner) == before - _sold(LIP_SYNC_PER_5S, 1)
