@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from nodes.engine.forward import vendor_mode
@@ -111,8 +110,11 @@ def usage_page(
     """One keyset page on (user, created_at, id): constant cost at any depth, no COUNT."""
     rows = usage_for_user(user=user, filters=filters).select_related("api_key")
     if cursor is not None:
+        # `created_at <= c` is implied by the OR, but PostgreSQL only turns a plain bound into an index
+        # condition: without it a deep page walks (and discards) every newer row of the user first.
         rows = rows.filter(
-            Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id)
+            Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id),
+            created_at__lte=cursor.created_at,
         )
     page = list(rows[: limit + 1])
     more = len(page) > limit
@@ -140,17 +142,18 @@ class DaySpend:
 def usage_daily_spend(*, user: Any, days: int = 30) -> list[DaySpend]:
     """Charged micro-USD per day and vendor over the last `days` days (oldest first, empty days included)."""
     today = timezone.localdate()
-    first = today - timedelta(days=days - 1)
-    rows = (
-        UsageRecord.objects.filter(user=user, created_at__gte=_start_of(first), charged_micros__gt=0)
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "vendor")
-        .annotate(total=Sum("charged_micros"))
-    )
-    spend: dict[date, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        spend[row["day"]][row["vendor"]] = int(row["total"])
-    return [
-        DaySpend(day, sum(spend[day].values()), dict(spend[day]))
-        for day in (first + timedelta(days=offset) for offset in range(days))
+    dates = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    charged = UsageRecord.objects.filter(user=user, charged_micros__gt=0)
+    # One arm per local day (bounds from the zone, so DST days are right), summed by vendor, glued with
+    # UNION ALL: each arm is an index-only range scan on usage_user_spend_idx with a tiny hash by vendor,
+    # instead of converting and hashing a day for every charged row (~1/3 faster at 1M rows, bench BM9).
+    arms = [
+        charged.filter(created_at__gte=_start_of(day), created_at__lt=_start_of(day + timedelta(days=1)))
+        .values("vendor")
+        .annotate(total=Sum("charged_micros"), slot=Value(index, output_field=IntegerField()))
+        for index, day in enumerate(dates)
     ]
+    spend: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in arms[0].union(*arms[1:], all=True):
+        spend[row["slot"]][row["vendor"]] = int(row["total"])
+    return [DaySpend(day, sum(spend[i].values()), dict(spend[i])) for i, day in enumerate(dates)]

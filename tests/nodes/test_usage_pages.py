@@ -216,3 +216,55 @@ def test_the_page_query_walks_the_user_time_index(owner: Any, proxy_prices: Pric
     plan = rows.explain()
     assert "usage_user_time_idx" in plan
     assert "Sort" not in plan.split("usage_user_time_idx")[0]  # ordered by the index, not sorted
+
+
+@pytest.mark.django_db
+def test_the_chart_sums_charged_micros_per_local_day_and_vendor(
+    owner: Any, outsider: Any, proxy_prices: PriceVersion
+) -> None:
+    from nodes.selectors import usage_daily_spend
+
+    today = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    _usage(owner, proxy_prices, 1, created_at=today, charged_micros=7_000)
+    _usage(owner, proxy_prices, 2, created_at=today, vendor="kling", charged_micros=5_000)
+    _usage(owner, proxy_prices, 3, created_at=today - timedelta(days=2), charged_micros=3_000)
+    _usage(owner, proxy_prices, 4, created_at=today - timedelta(days=2), charged_micros=0)  # not charged
+    _usage(owner, proxy_prices, 5, created_at=today - timedelta(days=30), charged_micros=9_000)  # too old
+    _usage(outsider, proxy_prices, 6, created_at=today, charged_micros=11_000)  # someone else's
+
+    days = usage_daily_spend(user=owner, days=30)
+
+    assert len(days) == 30
+    assert days[-1].day == timezone.localdate()
+    assert days[-1].by_vendor == {"openai": 7_000, "kling": 5_000}
+    assert days[-1].total_micros == 12_000
+    assert days[-3].by_vendor == {"openai": 3_000}
+    assert sum(day.total_micros for day in days) == 15_000
+
+
+@pytest.mark.pg
+@pytest.mark.django_db
+def test_a_deep_page_bounds_the_index_scan_by_its_cursor(owner: Any, proxy_prices: PriceVersion) -> None:
+    """The cursor must reach PostgreSQL as an index condition, not a filter over every newer row (BM9)."""
+    from django.db import connection
+
+    from nodes.selectors import Cursor, UsageFilters, usage_page
+
+    for i in range(30):
+        _usage(owner, proxy_prices, i)
+    captured: list[tuple[str, Any]] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        usage_page(user=owner, filters=UsageFilters(), cursor=Cursor(timezone.now(), 10**9))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE nodes_usagerecord")
+        for knob in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {knob} = off")
+        cursor.execute("EXPLAIN " + captured[0][0], captured[0][1])
+        plan = "\n".join(str(line[0]) for line in cursor.fetchall())
+    index_cond = next(line for line in plan.splitlines() if "Index Cond" in line)
+    assert "created_at" in index_cond
