@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, User
 from accounts.services.api_keys import api_key_digest, api_key_is_well_formed, api_key_lookup_prefix
 from comfyweb.errors import not_found
-from comfyweb.sql import column_count, from_row, select_columns
+from comfyweb.sql import column_count, execute_prepared, from_row, select_columns
 
 
 def api_keys_for_user(*, user: User) -> QuerySet[ApiKey]:
@@ -61,14 +61,15 @@ def api_key_find_live(*, plaintext: str, now: datetime | None = None) -> ApiKey 
 def _keys_with_prefix_sql() -> str:
     return (
         f"SELECT {select_columns(ApiKey, 'k')}, {select_columns(User, 'u')} "  # noqa: S608 - no input
-        f"FROM {ApiKey._meta.db_table} k JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.prefix = %s"
+        f"FROM {ApiKey._meta.db_table} k JOIN {User._meta.db_table} u ON u.id = k.user_id "
+        "WHERE k.prefix = %(prefix)s"
     )
 
 
 def _keys_with_prefix(prefix: str) -> list[ApiKey]:
     """The keys (with their users) under a lookup prefix, in plain SQL: every API call runs this."""
     with connection.cursor() as cursor:
-        cursor.execute(_keys_with_prefix_sql(), [prefix])
+        execute_prepared(cursor, _keys_with_prefix_sql(), {"prefix": prefix}, {"prefix": "text"})
         rows = cursor.fetchall()
     split = column_count(ApiKey)
     keys = []

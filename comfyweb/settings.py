@@ -123,6 +123,9 @@ DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=BASE_DIR)}
 if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: DATABASE_URL must be a postgres:// URL.")
 _POOL_MAX = env_int("DATABASE_POOL_MAX_SIZE", default=0, minimum=0)
+# The hot statements (a /proxy call, a ledger operation) are PREPAREd once per connection (comfyweb.sql).
+# Turn it off behind a pooler that shares server sessions between clients (PgBouncer in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if _POOL_MAX and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": _POOL_MAX, "timeout": 10}}
 if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

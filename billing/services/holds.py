@@ -46,6 +46,7 @@ from billing.services._common import (
     require_key,
     require_positive,
 )
+from comfyweb.sql import execute_prepared
 
 HOLD_TABLE = Hold._meta.db_table
 TXN_TABLE = LedgerTransaction._meta.db_table
@@ -131,6 +132,23 @@ _PG_BOOK = f""", t AS (
     RETURNING 1
 )"""  # noqa: S608
 _UNIQUE_VIOLATION = "23505"
+# The PostgreSQL type of every parameter of the statements above (they are prepared: comfyweb.sql).
+_PG_TYPES = {
+    "amount": "bigint",
+    "wallet": "bigint",
+    "key": "text",
+    "hash": "text",
+    "memo": "text",
+    "expires": "timestamptz",
+    "now": "timestamptz",
+    "status": "text",
+    "captured": "bigint",
+    "reason": "text",
+    "hold": "bigint",
+    "bump": "bigint",
+    "txn_key": "text",
+    "revenue": "bigint",
+}
 
 
 def _one_statement(*, savepoint: bool = True) -> Any:
@@ -221,7 +239,7 @@ def _reserve_pg(
     in_caller_transaction = connection.in_atomic_block and not isolated
     try:
         with _one_statement(savepoint=isolated), connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            execute_prepared(cursor, sql, params, _PG_TYPES)
             row = cursor.fetchone()
     except IntegrityError as exc:
         if _sqlstate(exc) == _UNIQUE_VIOLATION:
@@ -324,7 +342,7 @@ def _resolve_pg(
     sql = _PG_RESOLVE.format(expiry=extra.replace("%s", "%(now)s"), book=_PG_BOOK if captured else "")
     # A failure here is never recovered from inside the caller's transaction: no savepoint needed.
     with _one_statement(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(cursor, sql, params, _PG_TYPES)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         raise _why_not(hold.pk, captured)

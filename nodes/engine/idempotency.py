@@ -9,28 +9,38 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 
+from comfyweb import sql
 from comfyweb.errors import ApiError
 from nodes.models import IdempotencyRecord
 
 _CLAIM_SQL = (
     f"INSERT INTO {IdempotencyRecord._meta.db_table} "  # noqa: S608 - a table name, not input
     "(user_id, key, request_hash, done, response_content_type, credits_used, created_at) "
-    "VALUES (%s, %s, %s, false, '', '', %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id"
+    "VALUES (%(user)s, %(key)s, %(hash)s, false, '', '', %(now)s) "
+    "ON CONFLICT (user_id, key) DO NOTHING RETURNING id"
 )
+_CLAIM_TYPES = {"user": "bigint", "key": "text", "hash": "text", "now": "timestamptz"}
 
 
 _FINISH_SQL = (
-    f"UPDATE {IdempotencyRecord._meta.db_table} SET done = true, response_status = %s, "  # noqa: S608
-    "response_content_type = %s, response_body = %s, credits_used = %s "
-    "WHERE user_id = %s AND key = %s AND NOT done"
+    f"UPDATE {IdempotencyRecord._meta.db_table} SET done = true, response_status = %(status)s, "  # noqa: S608
+    "response_content_type = %(type)s, response_body = %(body)s, credits_used = %(credits)s "
+    "WHERE user_id = %(user)s AND key = %(key)s AND NOT done"
 )
+_FINISH_TYPES = {
+    "status": "integer",
+    "type": "text",
+    "body": "bytea",
+    "credits": "text",
+    "user": "bigint",
+    "key": "text",
+}
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,8 @@ def idempotency_begin(*, user_id: int, key: str, fingerprint: str) -> Replay | N
     # ON CONFLICT instead of catching IntegrityError: no savepoint round trips on the hot path.
     with connection.cursor() as cursor:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor.execute(_CLAIM_SQL, [user_id, key, fingerprint, now])
+        params = {"user": user_id, "key": key, "hash": fingerprint, "now": now}
+        sql.execute_prepared(cursor, _CLAIM_SQL, params, _CLAIM_TYPES)
         if cursor.fetchone() is not None:
             return None
     record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
@@ -96,16 +107,16 @@ def idempotency_finish(*, user_id: int, key: str, response: HttpResponse | None)
         return
     body = response.content
     stored = body if len(body) <= settings.PROXY_IDEMPOTENCY_MAX_STORED_BYTES else None
-    params: list[Any] = [
-        response.status_code,
-        response.get("Content-Type", "application/json")[:200],
-        stored,
-        response.get("X-Comfy-Credits-Used", ""),
-        user_id,
-        key,
-    ]
+    params = {
+        "status": response.status_code,
+        "type": response.get("Content-Type", "application/json")[:200],
+        "body": stored,
+        "credits": response.get("X-Comfy-Credits-Used", ""),
+        "user": user_id,
+        "key": key,
+    }
     with connection.cursor() as cursor:  # plain SQL: once per call with the header (comfyweb.sql)
-        cursor.execute(_FINISH_SQL, params)
+        sql.execute_prepared(cursor, _FINISH_SQL, params, _FINISH_TYPES)
 
 
 def idempotency_forget(*, now: datetime) -> int:

@@ -22,6 +22,7 @@ from billing.money import format_credits
 from billing.payments.services import payments_after_balance_change
 from billing.selectors import wallet_id_for_user
 from billing.services import credits_reserve, customer_event_record, hold_capture, hold_release
+from comfyweb import sql
 from comfyweb.auth import Principal
 from comfyweb.errors import ApiError
 from comfyweb.sql import insert_row
@@ -174,12 +175,26 @@ OPEN_USAGE = (UsageStatus.PENDING, UsageStatus.SUBMITTED)
 # Once per call, so plain SQL (comfyweb.sql); only an open row settles, so a second settle changes nothing.
 # NULL keeps what the row has (a poll settling a job knows less than the submit did).
 _SETTLE_USAGE_SQL = f"""
-UPDATE {UsageRecord._meta.db_table} SET status = %s, charged_micros = %s, completed_at = %s,
-    vendor_cost_micros = COALESCE(%s, vendor_cost_micros), upstream_status = COALESCE(%s, upstream_status),
-    upstream_ms = COALESCE(%s, upstream_ms), total_ms = COALESCE(%s, total_ms),
-    message = CASE WHEN %s = '' THEN message ELSE %s END, upstream_may_bill = upstream_may_bill OR %s
-WHERE id = %s AND status IN ('{UsageStatus.PENDING.value}', '{UsageStatus.SUBMITTED.value}')
+UPDATE {UsageRecord._meta.db_table} SET status = %(status)s, charged_micros = %(charged)s,
+    completed_at = %(now)s, vendor_cost_micros = COALESCE(%(cost)s, vendor_cost_micros),
+    upstream_status = COALESCE(%(upstream)s, upstream_status),
+    upstream_ms = COALESCE(%(upstream_ms)s, upstream_ms), total_ms = COALESCE(%(total_ms)s, total_ms),
+    message = CASE WHEN %(message)s = '' THEN message ELSE %(message)s END,
+    upstream_may_bill = upstream_may_bill OR %(may_bill)s
+WHERE id = %(usage)s AND status IN ('{UsageStatus.PENDING.value}', '{UsageStatus.SUBMITTED.value}')
 """  # noqa: S608 - table and status names, no input
+_SETTLE_USAGE_TYPES = {
+    "status": "text",
+    "charged": "bigint",
+    "now": "timestamptz",
+    "cost": "bigint",
+    "upstream": "integer",
+    "upstream_ms": "integer",
+    "total_ms": "integer",
+    "message": "text",
+    "may_bill": "boolean",
+    "usage": "bigint",
+}
 
 
 def usage_settle(
@@ -215,21 +230,20 @@ def usage_settle(
             # Past its TTL before the outcome arrived: not charged; the cost is absorbed.
             status, charged, may_bill = UsageStatus.EXPIRED, 0, True
         now = timezone.now()
-        params: list[Any] = [
-            status.value,
-            charged,
-            connection.ops.adapt_datetimefield_value(now),
-            vendor_cost_micros,
-            upstream_status,
-            upstream_ms,
-            total_ms,
-            message[:500],
-            message[:500],
-            may_bill,
-            ref.usage_id,
-        ]
+        params = {
+            "status": status.value,
+            "charged": charged,
+            "now": connection.ops.adapt_datetimefield_value(now),
+            "cost": vendor_cost_micros,
+            "upstream": upstream_status,
+            "upstream_ms": upstream_ms,
+            "total_ms": total_ms,
+            "message": message[:500],
+            "may_bill": may_bill,
+            "usage": ref.usage_id,
+        }
         with connection.cursor() as cursor:
-            cursor.execute(_SETTLE_USAGE_SQL, params)
+            sql.execute_prepared(cursor, _SETTLE_USAGE_SQL, params, _SETTLE_USAGE_TYPES)
             settled = cursor.rowcount == 1
         if not settled:
             return usage_outcome(usage_id=ref.usage_id)
