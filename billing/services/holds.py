@@ -184,25 +184,7 @@ def credits_reserve(
     memo, now = memo[:500], timezone.now()
     if expires_at <= now:
         raise InvalidLedgerRequest("A reservation must expire in the future.")
-    reserve = _reserve_pg if connection.vendor == "postgresql" else _reserve_portable
-    hold_id = reserve(
-        isolated=isolated,
-        wallet_id=wallet.pk,
-        amount=amount_micros,
-        key=key,
-        fingerprint=fingerprint,
-        memo=memo,
-        expires_at=expires_at,
-        now=now,
-    )
-    if hold_id is None:  # not reserved: a replay of this key, or a refusal
-        existing = Hold.objects.filter(key=key).first()
-        if existing is None:
-            raise _refusal(wallet.pk)
-        check_replay(existing.request_hash, fingerprint)
-        return existing
     hold = Hold(
-        id=hold_id,
         wallet_id=wallet.pk,
         key=key,
         request_hash=fingerprint,
@@ -211,29 +193,29 @@ def credits_reserve(
         expires_at=expires_at,
         created_at=now,
     )
+    reserve = _reserve_pg if connection.vendor == "postgresql" else _reserve_portable
+    hold_id = reserve(hold, isolated=isolated)
+    if hold_id is None:  # not reserved: a replay of this key, or a refusal
+        existing = Hold.objects.filter(key=key).first()
+        if existing is None:
+            raise _refusal(wallet.pk)
+        check_replay(existing.request_hash, fingerprint)
+        return existing
+    hold.id = hold_id
     hold._state.adding, hold._state.db = False, connection.alias
     return hold
 
 
-def _reserve_pg(
-    *,
-    isolated: bool,
-    wallet_id: int,
-    amount: int,
-    key: str,
-    fingerprint: str,
-    memo: str,
-    expires_at: datetime,
-    now: datetime,
-) -> int | None:
+def _reserve_pg(hold: Hold, *, isolated: bool) -> int | None:
+    """The new hold's id, or None (its key is taken, or the wallet refused)."""
     params: dict[str, Any] = {
-        "amount": amount,
-        "wallet": wallet_id,
-        "key": key,
-        "hash": fingerprint,
-        "memo": memo,
-        "expires": expires_at,
-        "now": now,
+        "amount": hold.amount_micros,
+        "wallet": hold.wallet_id,
+        "key": hold.key,
+        "hash": hold.request_hash,
+        "memo": hold.memo,
+        "expires": hold.expires_at,
+        "now": hold.created_at,
     }
     sql = _PG_RESERVE.format(guard=_AVAILABLE_GUARD.format(amount="%(amount)s"))
     in_caller_transaction = connection.in_atomic_block and not isolated
@@ -253,21 +235,22 @@ def _reserve_pg(
     return None if row is None or row[0] is None else int(row[0])
 
 
-def _reserve_portable(
-    *,
-    isolated: bool,
-    wallet_id: int,
-    amount: int,
-    key: str,
-    fingerprint: str,
-    memo: str,
-    expires_at: datetime,
-    now: datetime,
-) -> int | None:
-    """SQLite: the hold, then the conditional UPDATE, in one (BEGIN IMMEDIATE) transaction."""
+def _reserve_portable(hold: Hold, *, isolated: bool) -> int | None:
+    """SQLite: the hold, then the conditional UPDATE, in one (BEGIN IMMEDIATE) transaction (one writer at a
+    time, so `isolated` changes nothing here)."""
+    amount, wallet_id = hold.amount_micros, hold.wallet_id
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            _HOLD_INSERT_SQL, [wallet_id, key, fingerprint, amount, memo, db_time(expires_at), db_time(now)]
+            _HOLD_INSERT_SQL,
+            [
+                wallet_id,
+                hold.key,
+                hold.request_hash,
+                amount,
+                hold.memo,
+                db_time(hold.expires_at),
+                db_time(hold.created_at),
+            ],
         )
         row = cursor.fetchone()
         if row is None:
