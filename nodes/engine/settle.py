@@ -20,7 +20,6 @@ from billing.errors import HoldAlreadyResolved, InsufficientCredits, LedgerError
 from billing.models import Hold, HoldStatus, LedgerAccount
 from billing.money import format_credits
 from billing.payments.services import payments_after_balance_change
-from billing.selectors import wallet_id_for_user
 from billing.services import credits_reserve, customer_event_record, hold_capture, hold_release
 from comfyweb import sql
 from comfyweb.auth import Principal
@@ -100,7 +99,7 @@ def usage_admit(
 ) -> Admission:
     """Reserve the quote and write the usage row in one transaction; 402/409 before anything is forwarded."""
     public_id = uuid.uuid4()
-    wallet = LedgerAccount(pk=wallet_id_for_user(user=principal.user))  # the reservation needs only its id
+    wallet = LedgerAccount(user_id=principal.user.pk)  # found by its owner inside the reservation statement
     api_key = principal.api_key
     try:
         # No savepoint: the caller's transaction (with the Idempotency-Key claim) rolls back as a whole.

@@ -180,3 +180,38 @@ def test_a_locked_database_is_a_503_with_retry_after(wallet):
     api = exc.value.to_api_error()
     assert (api.status, api.headers["Retry-After"]) == (503, "1")
     assert not Hold.objects.filter(key="h1").exists()
+
+
+def test_it_reserves_from_a_wallet_given_by_its_owner(wallet, owner):
+    from billing.models import LedgerAccount
+
+    hold = credits_reserve(
+        wallet=LedgerAccount(user_id=owner.pk),
+        amount_micros=300,
+        expires_at=later(),
+        key="o1",
+        isolated=False,
+    )
+    assert (hold.wallet_id, hold.amount_micros) == (wallet.pk, 300)
+    assert _state(wallet) == (1_000, 300, 700)
+    with pytest.raises(InsufficientCredits):
+        credits_reserve(
+            wallet=LedgerAccount(user_id=owner.pk), amount_micros=701, expires_at=later(), key="o2"
+        )
+    wallet_freeze(wallet=wallet, reason="chargeback", key="f-o")
+    with pytest.raises(WalletFrozen):
+        credits_reserve(wallet=LedgerAccount(user_id=owner.pk), amount_micros=1, expires_at=later(), key="o3")
+
+
+def test_an_owner_without_a_wallet_gets_an_empty_one_and_a_402(db):
+    from accounts.models import User
+    from billing.models import AccountKind, LedgerAccount
+
+    # bulk_create sends no post_save: a user as if created before the ledger existed, with no wallet.
+    (legacy,) = User.objects.bulk_create([User(email="legacy@example.com")])
+    assert not LedgerAccount.objects.filter(user=legacy).exists()
+    with pytest.raises(InsufficientCredits):
+        credits_reserve(
+            wallet=LedgerAccount(user_id=legacy.pk), amount_micros=1, expires_at=later(), key="t1"
+        )
+    assert LedgerAccount.objects.filter(user=legacy, kind=AccountKind.USER).count() == 1

@@ -103,7 +103,10 @@ def test_only_the_reservation_commits_without_waiting_for_the_disk(proxy_comfy: 
     from comfyweb.sql import prepared_name
 
     reserve = prepared_name(
-        holds._PG_RESERVE.format(guard=holds._AVAILABLE_GUARD.format(amount="%(amount)s")), holds._PG_TYPES
+        holds._PG_RESERVE.format(
+            guard=holds._AVAILABLE_GUARD.format(amount="%(amount)s"), target=holds.BY_OWNER
+        ),
+        holds._PG_TYPES,
     )
     capture = prepared_name(
         holds._PG_RESOLVE.format(expiry=" AND expires_at > %(now)s", book=holds._PG_BOOK), holds._PG_TYPES
