@@ -7,7 +7,6 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
@@ -25,17 +24,6 @@ def wallet_get_for_user(*, user: User) -> LedgerAccount:
     from billing.services import wallet_create_for_user
 
     return wallet_create_for_user(user=user)
-
-
-_WALLET_ID_SQL = f"SELECT id FROM {LedgerAccount._meta.db_table} WHERE user_id = %s AND kind = %s"  # noqa: S608
-
-
-def wallet_id_for_user(*, user: User) -> int:
-    """Just the id of the user's wallet, in plain SQL (the /proxy admission needs nothing else)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_WALLET_ID_SQL, [user.pk, AccountKind.USER.value])
-        row = cursor.fetchone()
-    return int(row[0]) if row is not None else wallet_get_for_user(user=user).pk
 
 
 @dataclass(frozen=True)
