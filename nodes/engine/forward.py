@@ -29,14 +29,12 @@ from nodes.engine.types import Route, Vendor
 Mode = Literal["live", "sandbox"]
 
 # Raised far above httpx's defaults (100 connections, 5 s pool wait): one process holds ~1,000 long
-# vendor calls at once (quality.md BM5). The connections are spread over CLIENT_SHARDS clients, taken in
-# turn: httpcore re-checks every pooled connection of a client (a socket poll each, and a quadratic count
+# vendor calls at once (quality.md BM5). The connections are spread over POOL_SHARDS pooled transports,
+# taken in turn: httpcore re-checks every connection of a pool (a socket poll each, and a quadratic count
 # of the idle ones) whenever a request starts or ends, which cost ~12% of the platform's CPU at c=64 with
-# one client (bench/README.md). Sixteen small pools keep that scan short.
-CLIENT_SHARDS = 16
-LIMITS = httpx.Limits(
-    max_connections=4000 // CLIENT_SHARDS, max_keepalive_connections=16, keepalive_expiry=30
-)
+# one pool (bench/README.md). Sixteen small pools keep that scan short.
+POOL_SHARDS = 16
+LIMITS = httpx.Limits(max_connections=4000 // POOL_SHARDS, max_keepalive_connections=16, keepalive_expiry=30)
 
 
 # What an httpx client would have added; some vendors' edges refuse requests without a User-Agent.
@@ -140,11 +138,11 @@ def transport() -> httpx.AsyncBaseTransport:
     loop = asyncio.get_running_loop()
     shards = _transports.get(loop)
     if shards is None:
-        shards = _transports[loop] = [_new_transport() for _ in range(CLIENT_SHARDS)]
-    return shards[next(_turn) % CLIENT_SHARDS]
+        shards = _transports[loop] = [_new_transport() for _ in range(POOL_SHARDS)]
+    return shards[next(_turn) % POOL_SHARDS]
 
 
-async def close_clients() -> None:
+async def close_transports() -> None:
     """Close this event loop's pools (a loop that ends, like the sweeper's, closes its connections)."""
     for shard in _transports.pop(asyncio.get_running_loop(), []):
         if shard is not _transport:

@@ -141,13 +141,7 @@ async def _sync_settle(
 
     @transaction.atomic  # the capture, the usage row, the event and the stored reply: one commit
     def run() -> HttpResponse:
-        charge, vendor_cost = settle.charge_for(
-            ctx.vendor.name,
-            cost,
-            version_id=quote.version_id,
-            markup_bps=quote.markup_bps,
-            quoted_micros=quote.total_micros,
-        )
+        charge, vendor_cost = settle.quote_charge_for(ctx.vendor.name, quote, cost)
         usage = settle.usage_settle(
             ref=ref,
             status=settle.outcome_status(outcome),
@@ -202,13 +196,7 @@ async def _submitted(
 
     @transaction.atomic  # the job, the usage row and the stored reply: one commit
     def run() -> HttpResponse:
-        _charge, vendor_cost = settle.charge_for(
-            ctx.vendor.name,
-            cost,
-            version_id=quote.version_id,
-            markup_bps=quote.markup_bps,
-            quoted_micros=quote.total_micros,
-        )
+        _charge, vendor_cost = settle.quote_charge_for(ctx.vendor.name, quote, cost)
         job = settle.job_open(
             admission=admission,
             facts=facts,

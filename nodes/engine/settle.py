@@ -349,6 +349,17 @@ def charge_for(
     return charge, listed
 
 
+def quote_charge_for(vendor: str, quote: Quote, cost: Any) -> tuple[int, int | None]:
+    """`charge_for` with the table, markup and total of the quote the call was admitted with."""
+    return charge_for(
+        vendor,
+        cost,
+        version_id=quote.version_id,
+        markup_bps=quote.markup_bps,
+        quoted_micros=quote.total_micros,
+    )
+
+
 def usage_charge_for(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, int | None]:
     return charge_for(
         vendor,

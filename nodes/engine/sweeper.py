@@ -70,7 +70,7 @@ async def _observe_all(jobs: list[ProxyJob]) -> list[Observation | None]:
         results = await asyncio.gather(*(_observe(job) for job in jobs), return_exceptions=True)
     finally:
         # This event loop ends with the sweep: close its pooled connections with it.
-        await forward.close_clients()
+        await forward.close_transports()
     return [r if isinstance(r, Observation) else None for r in results]
 
 
