@@ -87,3 +87,46 @@ def test_browser_requests_keep_the_full_stack(lean: StubUpstream, proxy_key: str
     )
     assert reply.status_code == 200
     assert "Origin" in reply.headers.get("Vary", "")  # the origin policy middleware ran
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_the_database_steps_on_the_shared_pool(
+    lean: StubUpstream, proxy_key: str, settings: Any, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production's mode (PROXY_DB_SHARED_THREADS): 20 calls at once, each charged exactly once, and
+    every database step on the `proxy-db` pool rather than a thread of its own."""
+    import threading
+
+    from billing.selectors import wallet_balance, wallet_get_for_user
+    from comfyweb.asgi import application
+    from nodes.engine import settle
+
+    settings.PROXY_DB_SHARED_THREADS = True
+    threads: set[str] = set()
+    admit = settle.usage_admit
+
+    def recording_admit(**kwargs: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return admit(**kwargs)
+
+    monkeypatch.setattr(settle, "usage_admit", recording_admit)
+
+    async def many() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            calls = [
+                client.post(
+                    "/proxy/openai/images/generations",
+                    json={"prompt": f"x{i}", "model": "dall-e-2"},
+                    headers={"X-API-KEY": proxy_key},
+                )
+                for i in range(20)
+            ]
+            return await asyncio.gather(*calls)
+
+    replies = asyncio.run(many())
+    assert [r.status_code for r in replies] == [200] * 20
+    assert UsageRecord.objects.filter(charged_micros=20_000).count() == 20
+    assert wallet_balance(wallet=wallet_get_for_user(user=owner)).balance_micros == 1_000_000 - 20 * 20_000
+    assert threads
+    assert all(name.startswith("proxy-db") for name in threads)
