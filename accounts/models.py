@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
+import pgtrigger
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -125,3 +126,38 @@ class AuthorizedOrigin(models.Model):
 
     def __str__(self) -> str:
         return self.origin
+
+
+class AuditEvent(models.Model):
+    """One row per security- or money-relevant action, by a user, staff or the system (zulip's audit log).
+
+    Rows are never deleted (a PostgreSQL trigger refuses it) and hold no e-mail address or secret: people
+    are referenced by id, so pseudonymising a deleted account leaves the trail intact and anonymous. The
+    only update ever made is the deletion pipeline's redaction of `ip_address`.
+    """
+
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events_as_actor"
+    )  # null: the system (a task, a webhook, a pipeline step)
+    subject = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )  # whose account the action concerns
+    action = models.CharField(max_length=64)  # dotted: "deletion.step.revoke_keys", "grant.approve", …
+    reason = models.CharField(max_length=500, blank=True)
+    target = models.CharField(max_length=120, blank=True)  # "api_key:<public id>", "usage:<public id>", …
+    old: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    new: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subject", "-created_at"], name="audit_subject_time_idx"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_time_idx"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="audit_event_no_delete", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action}:{self.subject_id}"
