@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -140,10 +141,10 @@ class ApiKeyDetailView(PlatformApiView):
         return Response(status=204)
 
 
+@csrf_exempt  # no credential, no state: every other method is a JSON 405, never the HTML CSRF page
 def releases(request: HttpRequest) -> JsonResponse:
     """`GET /releases` (no auth): the release-notes feed; an empty list is a safe answer."""
     if request.method not in {"GET", "HEAD"}:
-        # Answered here: /releases is outside the prefixes whose HTML errors the middleware rewrites.
         raise ApiError(405, "method_not_allowed", "Method not allowed.", headers={"Allow": "GET, HEAD"})
     return JsonResponse([], safe=False)
 

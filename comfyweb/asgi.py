@@ -12,15 +12,18 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from comfyweb.bodylimit import BodyLimit  # noqa: E402
 from comfyweb.routing import websocket_urlpatterns  # noqa: E402
 from nodes.engine.asgi import ProxyFastPath  # noqa: E402
 from nodes.storage_asgi import UploadSizeGuard  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # The upload PUT is size-checked before Django spools its body to disk (nodes/storage_asgi.py).
-        # /proxy calls with no Origin (ComfyUI backends) skip browser middleware (nodes/engine/asgi.py).
-        "http": UploadSizeGuard(ProxyFastPath(django_asgi_app)),
+        # Every body is checked against its route's limit (and a missing credential refused) before it is
+        # read (comfyweb/bodylimit.py), the lean /proxy path included; the upload PUT keeps its own guard
+        # (nodes/storage_asgi.py). /proxy calls with no Origin (ComfyUI backends) skip browser middleware
+        # (nodes/engine/asgi.py).
+        "http": BodyLimit(UploadSizeGuard(ProxyFastPath(django_asgi_app))),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

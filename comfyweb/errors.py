@@ -76,7 +76,7 @@ def internal_error_response() -> JsonResponse:
 
 
 def is_api_path(path: str) -> bool:
-    return path.startswith(API_PATH_PREFIXES) or path in {"/customers", "/health", "/ready"}
+    return path.startswith(API_PATH_PREFIXES) or path in {"/customers", "/health", "/ready", "/releases"}
 
 
 # Shorthands for the statuses every API shares (comfy-contract.md §3.4 status map).

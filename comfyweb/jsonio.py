@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import IO, Any
 
 from django.http import HttpRequest
@@ -16,6 +17,8 @@ from rest_framework.parsers import BaseParser
 from comfyweb.errors import ApiError
 
 MAX_INT_DIGITS = 30  # far above any amount in micro-USD; far below Python's 4,300-digit limit
+# A \uD800-\uDFFF escape: a surrogate, valid only as half of a pair. Raw UTF-8 can never encode one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _invalid(message: str) -> ApiError:
@@ -62,7 +65,7 @@ def strict_loads(raw: bytes | str) -> Any:
     if not text.strip():
         raise _invalid("The request body is empty; a JSON object was expected.")
     try:
-        return json.loads(
+        data = json.loads(
             text,
             parse_constant=_reject_constant,
             object_pairs_hook=_no_duplicates,
@@ -73,6 +76,21 @@ def strict_loads(raw: bytes | str) -> Any:
         raise _invalid("The JSON body is nested too deeply.") from exc
     except json.JSONDecodeError as exc:
         raise _invalid(f"Malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from exc
+    _reject_lone_surrogates(text, data)
+    return data
+
+
+def _reject_lone_surrogates(text: str, data: Any) -> None:
+    """A lone surrogate (`"\\ud800"`) parses but cannot be encoded again (UTF-8, PostgreSQL, a vendor
+    call): refuse it here, as malformed text, before anything reads the value (quality.md B-03)."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _invalid("The JSON body contains a lone UTF-16 surrogate (\\ud800-\\udfff escape).") from exc
+    except RecursionError as exc:
+        raise _invalid("The JSON body is nested too deeply.") from exc
 
 
 def load_json_object(raw: bytes | str) -> dict[str, Any]:

@@ -226,12 +226,16 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     # The Stripe webhook must never be redirected (quality.md P2).
-    SECURE_REDIRECT_EXEMPT = [r"^billing/stripe/webhook$"]
+    # Matched against the path without its leading slashes: every spelling of the webhook URL (a trailing
+    # slash, doubled slashes, another case, anything after it) is exempt, so none of them can redirect.
+    SECURE_REDIRECT_EXEMPT = [r"(?i)^billing/+stripe/+webhook"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A CSRF refusal on an API path is JSON in the one error shape, never Django's HTML page.
+CSRF_FAILURE_VIEW = "comfyweb.handlers.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL] if PUBLIC_BASE_URL else [])
 
 CONTENT_SECURITY_POLICY = {
@@ -329,6 +333,22 @@ SANDBOX_JOB_SECONDS = env_int("SANDBOX_JOB_SECONDS", default=0 if TESTING else 6
 SANDBOX_FILE_TTL_SECONDS = env_int("SANDBOX_FILE_TTL_SECONDS", default=24 * 3600, minimum=3600)
 # POST /customers/storage: the unauthenticated PUT capability and the credential-free download URL.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024, minimum=1)
+# Edge limits (comfyweb/bodylimit.py, docs/deploy.md): checked from the headers before a body byte is read.
+# (path prefix, max body bytes, needs an X-API-KEY/Authorization header when a body is sent); the first
+# matching prefix wins. /proxy calls are held to their own route's cap (nodes/vendors: 32 MiB JSON, 64 MiB
+# multipart, 200 MiB video uploads), with the value here as the ceiling.
+BODY_LIMIT_MIB = 1024 * 1024
+PROXY_BODY_MAX_BYTES = env_int("PROXY_BODY_MAX_BYTES", default=200 * BODY_LIMIT_MIB, minimum=1)
+BODY_LIMITS: list[tuple[str, int, bool]] = [
+    ("/proxy/", PROXY_BODY_MAX_BYTES, True),
+    ("/storage/upload/", UPLOAD_MAX_BYTES, False),  # the unauthenticated PUT capability
+    ("/sandbox/", 200 * BODY_LIMIT_MIB, False),  # the vendor simulator takes what the vendors take
+    ("/customers", 64 * 1024, True),  # small JSON bodies, always with a key or platform token
+    ("/billing/stripe/webhook", 1 * BODY_LIMIT_MIB, False),  # Stripe events are far below 1 MiB
+    ("/admin/", DATA_UPLOAD_MAX_MEMORY_SIZE, False),  # staff change forms
+]
+# Everything else: sign-in, settings and payment forms, /auth/token.
+BODY_LIMIT_DEFAULT_BYTES = env_int("BODY_LIMIT_DEFAULT_BYTES", default=256 * 1024, minimum=1024)
 UPLOAD_URL_TTL_SECONDS = env_int("UPLOAD_URL_TTL_SECONDS", default=3600, minimum=60)
 DOWNLOAD_URL_TTL_SECONDS = env_int("DOWNLOAD_URL_TTL_SECONDS", default=24 * 3600, minimum=3600)
 

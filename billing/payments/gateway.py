@@ -8,7 +8,9 @@ page that drives the same fulfilment code. It refuses to exist under production 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -138,6 +140,17 @@ def outcome_from_session(session: dict[str, Any]) -> CheckoutOutcome:
     )
 
 
+PORTAL_KEY_WINDOW_SECONDS = 300  # a portal session's URL is short-lived; a retry within it reuses one
+
+
+def portal_idempotency_key(*, customer_id: str, return_url: str, now: float | None = None) -> str:
+    """The billing-portal operation (P6): this customer, this return URL, this five-minute window. Retries
+    and double clicks inside the window get the same session; a later visit gets a fresh one."""
+    window = int((time.time() if now is None else now) // PORTAL_KEY_WINDOW_SECONDS)
+    digest = hashlib.sha256(return_url.encode("utf-8", errors="replace")).hexdigest()[:16]
+    return f"portal:{customer_id[:100]}:{digest}:{window}"
+
+
 class StripeGateway:
     name: str = Gateway.STRIPE.value
 
@@ -216,6 +229,9 @@ class StripeGateway:
             "portal create",
             self._client.v1.billing_portal.sessions.create,
             params={"customer": customer_id, "return_url": return_url},
+            options={
+                "idempotency_key": portal_idempotency_key(customer_id=customer_id, return_url=return_url)
+            },
         )
         return str(portal.url)
 

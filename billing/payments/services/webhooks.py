@@ -57,8 +57,15 @@ def webhook_event_verify(*, payload: bytes, signature: str | None) -> dict[str, 
         )
     except stripe.SignatureVerificationError as exc:
         raise _bad_signature("The Stripe-Signature does not match this body, or it is too old.") from exc
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
-        # Validly signed, but stripe-python cannot build an event from it (not JSON, not an object).
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
+        # Validly signed, but stripe-python cannot build an event from it (not JSON, not an object, nested
+        # past the parser's recursion limit). A 400, never a 500 that Stripe would retry for days; logged,
+        # since a signed body only comes from someone holding the webhook secret.
+        logger.warning(
+            "Rejected a validly signed Stripe webhook that is not an event (%s, %d bytes)",
+            type(exc).__name__,
+            len(payload),
+        )
         raise ApiError(400, "invalid_event", "The webhook body is not a Stripe event.") from exc
     if b"\\u0000" in payload:
         # PostgreSQL's jsonb cannot store NUL; no real Stripe event carries one.
