@@ -15,6 +15,7 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.cache import add_never_cache_headers
 
 from comfyweb.errors import ApiError, error_response, internal_error_response, is_api_path
 
@@ -89,4 +90,28 @@ class ApiErrorMiddleware(HybridMiddleware):
         if response is None and is_api_path(request.path):
             logger.error("Unhandled error on %s", request.path, exc_info=exception)
             return internal_error_response()
+        return response
+
+
+class SignedInNoStoreMiddleware(HybridMiddleware):
+    """Every response to a signed-in browser is that user's own (balances, keys, usage, receipts): no
+    shared or browser cache may keep it, so each one leaves with `Cache-Control: no-store` (never_cache's
+    full header set). Runs after AuthenticationMiddleware; static files are answered before it."""
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if self._is_async:
+            return self._acall(request)
+        response = self.get_response(request)
+        assert isinstance(response, HttpResponseBase)
+        return self._no_store(request, response)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        response = await self.get_response(request)  # type: ignore[misc]
+        return self._no_store(request, response)
+
+    @staticmethod
+    def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
         return response
