@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
+PORT ?= 8000
 
 .PHONY: run test test-full install install-dev lint browser-deps clean
 
@@ -19,9 +20,10 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## run: install, migrate, seed the demo account and serve http://127.0.0.1:8000 (SQLite, in-process tasks)
+## run: install, migrate, seed the demo account and serve http://127.0.0.1:$(PORT) (SQLite, in-process
+## tasks); `make run PORT=9000` serves on another port (links, e-mails and the sandbox follow it)
 run: install
-	$(PY) manage.py serve
+	$(PY) manage.py serve --port $(PORT)
 
 ## test: install and run the whole suite (SQLite by default; DATABASE_URL/REDIS_URL switch to PostgreSQL/Redis)
 test: install-dev browser-deps

@@ -415,8 +415,9 @@ VENDOR_SETTINGS: dict[str, dict[str, str]] = {
 for _name, _conf in VENDOR_SETTINGS.items():
     if _conf["mode"] not in ("", "sandbox", "live"):
         raise ImproperlyConfigured(f"VENDOR_{_name.upper()}_MODE must be sandbox or live.")
-# Where sandbox-mode vendors are called: this platform's own /sandbox/ simulator by default.
-SANDBOX_UPSTREAM_BASE_URL = env_str("SANDBOX_UPSTREAM_BASE_URL", PUBLIC_BASE_URL + "/sandbox").rstrip("/")
+# Where sandbox-mode vendors are called: empty (the default) = this platform's own /sandbox/ simulator,
+# called in-process (no address that could be wrong); set it only for a simulator running elsewhere.
+SANDBOX_UPSTREAM_BASE_URL = env_str("SANDBOX_UPSTREAM_BASE_URL", "").rstrip("/")
 # The price table is cached per process for a few seconds (admission stays cheap); 0 = always read.
 PROXY_PRICE_CACHE_SECONDS = env_int("PROXY_PRICE_CACHE_SECONDS", default=0 if TESTING else 5, minimum=0)
 # Generous per-minute limits; polls have their own budget so a polling client is never starved.

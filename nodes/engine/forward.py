@@ -96,7 +96,7 @@ def upstream_for(vendor: Vendor) -> Upstream:
         base = (conf.get("base_url") or vendor.live_base).format(**slots)
         secret = kling_jwt(key) if vendor.key_style == "kling_jwt" else key
     else:
-        base = settings.SANDBOX_UPSTREAM_BASE_URL.rstrip("/") + vendor.sandbox_base.format(**slots)
+        base = sandbox_root() + vendor.sandbox_base.format(**slots)
         secret = f"sandbox-{vendor.sandbox_name or vendor.name}"
     headers = {vendor.key_header: vendor.key_prefix + secret, "accept": "application/json"}
     for name, value in vendor.extra_headers.items():
@@ -125,6 +125,28 @@ def _tls() -> ssl.SSLContext:
 
 def _new_transport() -> httpx.AsyncBaseTransport:
     return _transport or httpx.AsyncHTTPTransport(verify=_tls(), trust_env=False, limits=LIMITS)
+
+
+def sandbox_root() -> str:
+    """The sandbox's base URL: SANDBOX_UPSTREAM_BASE_URL when set (a simulator elsewhere, over HTTP), else
+    this platform's own /sandbox/, called in-process (`sandbox_transport`), so no port or host can be
+    wrong; the URL then only names the platform (PUBLIC_BASE_URL) in the sandbox's polling URLs."""
+    return (settings.SANDBOX_UPSTREAM_BASE_URL or settings.PUBLIC_BASE_URL + "/sandbox").rstrip("/")
+
+
+@functools.cache
+def _in_process_sandbox() -> httpx.AsyncBaseTransport:
+    from comfyweb.asgi import application  # the whole app; its /sandbox/ URLs are the simulator
+
+    return httpx.ASGITransport(app=application)
+
+
+def transport_for(upstream: Upstream) -> httpx.AsyncBaseTransport:
+    """The in-process sandbox for sandbox calls (unless a test injected a transport or an external
+    sandbox is configured); the network pools for everything else."""
+    if upstream.mode == "sandbox" and _transport is None and not settings.SANDBOX_UPSTREAM_BASE_URL:
+        return _in_process_sandbox()
+    return transport()
 
 
 def transport() -> httpx.AsyncBaseTransport:
@@ -169,7 +191,7 @@ async def send(
         extensions={"timeout": timeout},
     )
     try:
-        response = await transport().handle_async_request(request)
+        response = await transport_for(upstream).handle_async_request(request)
         try:
             await response.aread()
         finally:
