@@ -8,6 +8,7 @@ app_name = "accounts"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("signup", auth.signup_view, name="signup"),
+    path("signup/sent", auth.signup_sent_view, name="signup_sent"),
     path("login", auth.login_view, name="login"),
     path("logout", auth.logout_view, name="logout"),
     path("verify-email/resend", verify.verify_resend_view, name="verify_email_resend"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -17,9 +16,10 @@ from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.emails import base_url
+from accounts.emails import base_url, password_changed_email_send
 from accounts.forms import AccountPasswordChangeForm, AccountPasswordResetForm, AccountSetPasswordForm
 from accounts.services.devices import device_rekey, devices_revoke_others
+from accounts.services.login_throttle import throttle_clear
 from accounts.services.users import email_normalize
 from accounts.views.auth import signed_in_user
 
@@ -56,8 +56,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         user = form.user
         # Proving control of the mailbox lifts a login lockout (quality.md A5: the reset path), and a new
         # password ends every existing browser session.
-        axes_reset(username=user.email)
+        throttle_clear(user.email)
         devices_revoke_others(user=user, keep_session_key=None)
+        password_changed_email_send(user=user, how="with a password-reset link", request=self.request)
         return response
 
 
@@ -81,6 +82,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         others = (
             f" {signed_out} other device{'s' if signed_out != 1 else ''} signed out." if signed_out else ""
         )
+        password_changed_email_send(user=user, how="on the Settings page", request=request)
         messages.success(request, f"Password changed.{others}")
         return redirect("accounts:settings")
     return render(request, "accounts/password_change.html", {"form": form})

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.emails import verification_email_send, verification_token_read
 from accounts.models import User
 from accounts.services.users import user_verify_email
-from accounts.views.auth import safe_next_url, signed_in_user
+from accounts.views.auth import safe_next_url, signed_in_user, signup_pending_sign_in
 
 RESEND_INTERVAL_SECONDS = 60
 
@@ -23,6 +23,9 @@ def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
     user = User.objects.filter(public_id=payload[0], is_active=True).first() if payload else None
     if payload is None or user is None or not user_verify_email(user=user, email=payload[1]):
         return render(request, "accounts/verify_result.html", {"ok": False}, status=400)
+    if signup_pending_sign_in(request, user):
+        messages.success(request, f"Welcome! Your e-mail address {user.email} is verified.")
+        return redirect("/dashboard")
     return render(request, "accounts/verify_result.html", {"ok": True, "verified_email": user.email})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,10 +12,15 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
-from tests.accounts.helpers import figure, login
+from tests.accounts.helpers import (
+    figure,
+    link_path,
+    login,
+    private_cache,  # noqa: F401 - a fixture, used by name
+)
 from tests.conftest import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 
 def signup(client: Client, capture: Any, **data: str) -> Any:
@@ -23,32 +29,65 @@ def signup(client: Client, capture: Any, **data: str) -> Any:
         return client.post("/signup", payload)
 
 
-def test_it_creates_an_unverified_account_signs_in_and_sends_the_link(
+def test_it_creates_an_unverified_account_and_sends_the_link_that_signs_in(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     response = signup(client, django_capture_on_commit_callbacks, email="  Ada@Example.COM ", name="Ada")
     assert response.status_code == 302
-    assert response["Location"] == "/dashboard"
+    assert response["Location"] == "/signup/sent"
     user = User.objects.get()
     assert user.email == "ada@example.com"
     assert user.name == "Ada"
     assert not user.is_verified
-    assert client.get("/dashboard").context["user"] == user
+    sent = client.get("/signup/sent")
+    assert "Check your inbox" in sent.content.decode()
+    assert "ada@example.com" in sent.content.decode()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ada@example.com"]
-    assert "/verify-email/" in str(message.body)
     assert message.alternatives[0][1] == "text/html"  # type: ignore[attr-defined]
+    # The link verifies and, in the browser that signed up, signs the new user in.
+    verified = client.get(link_path(message, r"^/verify-email/"))
+    assert verified.status_code == 302
+    assert verified["Location"] == "/dashboard"
+    assert client.get("/dashboard").context["user"] == user
+    user.refresh_from_db()
+    assert user.is_verified
 
 
-def test_it_refuses_a_duplicate_email_in_any_case_with_a_friendly_error(
-    client: Client, owner: User, django_capture_on_commit_callbacks: Any
+def test_the_link_in_another_browser_verifies_without_signing_in(
+    client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
-    response = signup(client, django_capture_on_commit_callbacks, email="OWNER@example.com")
+    signup(client, django_capture_on_commit_callbacks)
+    other = Client()
+    response = other.get(link_path(mail.outbox[0], r"^/verify-email/"))
     assert response.status_code == 200
-    assert "already exists" in response.content.decode()
-    assert User.objects.count() == 1
-    assert mail.outbox == []
+    assert "E-mail verified" in response.content.decode()
+    assert "_auth_user_id" not in other.session
+
+
+def test_a_known_email_is_not_revealed_and_its_owner_is_told(
+    owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    known, new = Client(), Client()
+    known_response = signup(known, django_capture_on_commit_callbacks, email="OWNER@example.com")
+    new_response = signup(new, django_capture_on_commit_callbacks, email="fresh@example.com")
+    assert (known_response.status_code, known_response["Location"]) == (302, "/signup/sent")
+    assert (new_response.status_code, new_response["Location"]) == (302, "/signup/sent")
+
+    def page(client: Client, email: str) -> str:
+        body = client.get("/signup/sent").content.decode().replace(email, "X")
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+
+    assert page(known, "owner@example.com") == page(new, "fresh@example.com")
+    assert User.objects.filter(email="owner@example.com").count() == 1
+    exists = [m for m in mail.outbox if m.to == ["owner@example.com"]]
+    assert len(exists) == 1
+    assert "already have" in exists[0].subject
+    assert "/password-reset" in str(exists[0].body)
+    # Asking again at once does not flood the owner's mailbox.
+    signup(Client(), django_capture_on_commit_callbacks, email="owner@example.com")
+    assert len([m for m in mail.outbox if m.to == ["owner@example.com"]]) == 1
 
 
 def test_it_keeps_the_password_out_of_the_re_rendered_form(

@@ -24,11 +24,12 @@ def test_it_takes_a_new_user_from_signup_to_a_working_comfyui_key(page: Any, sit
     page.fill("input[name=name]", "Ada Lovelace")
     page.fill("input[name=password]", "an engine for weaving algebraic patterns")
     page.click("button:has-text('Create account')")
-    page.wait_for_url("**/dashboard")
+    page.wait_for_url("**/signup/sent")
 
     link = re.search(r"https?://\S+/verify-email/\S+", str(mail.outbox[-1].body))
     assert link, mail.outbox[-1].body
-    page.goto(urlsplit(link.group(0)).path)
+    page.goto(urlsplit(link.group(0)).path)  # verifies and signs in, in the browser that signed up
+    page.wait_for_url("**/dashboard")
     assert User.objects.get(email="ada@example.com").is_verified
 
     page.goto("/keys")
