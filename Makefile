@@ -25,7 +25,8 @@ install-dev: $(VENV)/.dev
 run: install
 	$(PY) manage.py serve --port $(PORT)
 
-## test: install and run the whole suite (SQLite by default; DATABASE_URL/REDIS_URL switch to PostgreSQL/Redis)
+## test: install and run the whole suite (SQLite by default; DATABASE_URL/REDIS_URL switch to PostgreSQL/Redis);
+## the figures (quality.md) go to var/test-figures.txt
 test: install-dev browser-deps
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
@@ -34,12 +35,15 @@ test: install-dev browser-deps
 test-full: install-dev
 	LEDGER_FULL=1 PAYMENTS_FULL=1 $(PY) -m pytest -n $${PYTEST_WORKERS:-2} tests/billing $(PYTEST_ARGS)
 
-## browser-deps: Debian's chromium for the Playwright tests (never a downloaded browser build)
+## browser-deps: Debian's chromium for the Playwright tests (never a downloaded browser build): when it is
+## missing and this runs as root, `apt-get install chromium` (said on screen first); else a hint
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: apt-get install chromium (browser tests will be skipped)"; fi; }
+	    echo "browser-deps: chromium is missing; running 'apt-get update && apt-get install chromium' (as root) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      && echo "browser-deps: installed $$(chromium --version 2>/dev/null || echo chromium)"; \
+	  else echo "browser-deps: chromium is missing: apt-get install chromium (browser tests will be skipped)"; fi; }
 
 ## lint: ruff (format + rules), mypy, migrations check, deploy check under production settings
 lint: install-dev

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,9 +59,15 @@ def db_vendor(db: None) -> str:
     return connection.vendor
 
 
-# Figures (quality.md): every `record_property` of a passing test is printed in the run's summary as a
-# `FIGURE` line, so CI logs carry the numbers and not only pass or fail (works across xdist workers).
+# Figures (quality.md): every `record_property` of a passing test is written as a `FIGURE` line to the
+# summary file (var/test-figures.txt, or $TEST_FIGURES_FILE), so each run keeps its numbers and not only
+# pass or fail, without dozens of lines on screen (works across xdist workers: reports reach the controller).
 _FIGURES: list[tuple[str, str, object]] = []
+
+
+def figures_file() -> Path:
+    default = Path(__file__).resolve().parents[1] / "var" / "test-figures.txt"
+    return Path(os.environ.get("TEST_FIGURES_FILE") or default)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -68,9 +75,16 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _FIGURES.extend((report.nodeid, str(name), value) for name, value in report.user_properties)
 
 
+def figure_lines(figures: list[tuple[str, str, object]]) -> list[str]:
+    ordered = sorted(figures, key=lambda figure: (figure[1], figure[0]))
+    return [f"FIGURE {name}={value}  ({nodeid})" for nodeid, name, value in ordered]
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not _FIGURES:
+    if not _FIGURES or hasattr(terminalreporter.config, "workerinput"):
         return
-    terminalreporter.section("figures")
-    for nodeid, name, value in sorted(_FIGURES, key=lambda figure: (figure[1], figure[0])):
-        terminalreporter.write_line(f"FIGURE {name}={value}  ({nodeid})")
+    path = figures_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(figure_lines(_FIGURES)) + "\n")
+    shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    terminalreporter.write_line(f"{len(_FIGURES)} figures (quality.md) written to {shown}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -108,6 +109,11 @@ def test_a_sandbox_call_through_serve_on_another_port_works(server: tuple[str, d
     image = httpx.get(image_url, timeout=30)
     assert image.status_code == 200
     assert image.content.startswith(b"\x89PNG")
+    # README: the sandbox keeps the requested aspect ratio, at most 512 px on a side.
+    width, height = struct.unpack(">II", image.content[16:24])
+    assert (width, height) == (512, 512)
+    body = response.json()
+    assert set(body) >= {"created", "credits", "data"}  # Recraft's own shape, as the README shows
 
 
 def test_the_keys_page_hint_names_the_real_address(server: tuple[str, dict[str, str]]) -> None:
@@ -139,3 +145,27 @@ def test_a_taken_port_is_said_before_running_at(tmp_path: Path) -> None:
     assert f"Port {port} on 127.0.0.1 is already in use" in done.stderr
     assert f"make run PORT={port + 1}" in done.stderr
     assert "running at" not in done.stdout
+
+
+def test_createsuperuser_makes_a_staff_account_for_the_console(tmp_path: Path) -> None:
+    """README: `manage.py createsuperuser` asks for an e-mail and a password; the account opens /admin/."""
+    env = dev_env(tmp_path)
+    assert manage("migrate", "--verbosity", "0", env=env).returncode == 0
+    env["DJANGO_SUPERUSER_PASSWORD"] = "a staff passphrase for the console"
+    made = manage("createsuperuser", "--noinput", "--email", "staff@example.com", env=env)
+    assert made.returncode == 0, made.stderr
+    script = (
+        "import django; django.setup(); from accounts.models import User; "
+        "u = User.objects.get(email='staff@example.com'); "
+        "print(u.is_staff, u.is_superuser, u.check_password('a staff passphrase for the console'))"
+    )
+    shown = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "comfyweb.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.stdout.split() == ["True", "True", "True"], shown.stderr
