@@ -109,7 +109,28 @@ def limit_for(method: str, path: str) -> Limit:
     return Limit(settings.BODY_LIMIT_DEFAULT_BYTES, needs_credential=False)
 
 
-async def _refuse(send: Send, status: int, error_type: str, message: str) -> None:
+def _security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """What Django's SecurityMiddleware adds to every answer, so an edge refusal is dressed alike."""
+    headers: list[tuple[bytes, bytes]] = []
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers.append((b"x-content-type-options", b"nosniff"))
+    if settings.SECURE_REFERRER_POLICY:
+        headers.append((b"referrer-policy", str(settings.SECURE_REFERRER_POLICY).encode()))
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        headers.append(
+            (b"cross-origin-opener-policy", str(settings.SECURE_CROSS_ORIGIN_OPENER_POLICY).encode())
+        )
+    if settings.SECURE_HSTS_SECONDS and scope.get("scheme") == "https":
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            hsts += "; preload"
+        headers.append((b"strict-transport-security", hsts.encode()))
+    return headers
+
+
+async def _refuse(send: Send, scope: Scope, status: int, error_type: str, message: str) -> None:
     body = json.dumps(error_body(error_type, message)).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -117,6 +138,7 @@ async def _refuse(send: Send, status: int, error_type: str, message: str) -> Non
         (b"cache-control", b"no-store"),
         # The unread rest of the body must not be parsed as the next request on this connection.
         (b"connection", b"close"),
+        *_security_headers(scope),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -140,10 +162,10 @@ class BodyLimit:
         declared = _declared_length(headers)
         limit = limit_for(str(scope.get("method", "")), str(scope.get("path", "")))
         if limit.needs_credential and _has_body(headers, declared) and not _has_credential(headers):
-            await _refuse(send, 401, "unauthorized", MISSING_CREDENTIAL)
+            await _refuse(send, scope, 401, "unauthorized", MISSING_CREDENTIAL)
             return
         if declared is not None and declared > limit.max_bytes:
-            await _refuse(send, 413, "payload_too_large", _too_large(limit.max_bytes))
+            await _refuse(send, scope, 413, "payload_too_large", _too_large(limit.max_bytes))
             return
         await _CountedCall(self.app, limit.max_bytes).run(scope, receive, send)
 
@@ -168,7 +190,7 @@ class _CountedCall:
                 if self.received > self.limit:
                     self.refused = True
                     if not self.started:
-                        await _refuse(send, 413, "payload_too_large", _too_large(self.limit))
+                        await _refuse(send, scope, 413, "payload_too_large", _too_large(self.limit))
                     # Django raises RequestAborted on a disconnect: the body is dropped and no view runs.
                     return {"type": "http.disconnect"}
             return message

@@ -144,7 +144,9 @@ def test_it_is_not_redirected_to_https_under_production_redirect_settings(owner:
     from django.test import Client
 
     settings.SECURE_SSL_REDIRECT = True
-    settings.SECURE_REDIRECT_EXEMPT = [r"(?i)^billing/+stripe/+webhook"]  # as comfyweb/settings.py in production
+    settings.SECURE_REDIRECT_EXEMPT = [
+        r"(?i)^billing/+stripe/+webhook"
+    ]  # as comfyweb/settings.py in production
     purchase = make_purchase(owner)
     payload = json.dumps(event("checkout.session.completed", session_obj(purchase)))
     client = Client()  # a fresh handler picks up the redirect settings
