@@ -37,7 +37,7 @@ from billing.payments.gateway import gateway_get
 from billing.payments.models import AutoTopUp, LowBalanceAlert, Purchase, StripeCustomer, StripeEvent
 from billing.selectors import wallet_get_for_user
 from billing.services import forfeit_balance, hold_release, wallet_freeze
-from nodes.models import IdempotencyRecord
+from nodes.models import IdempotencyRecord, JobState, ProxyJob, UsageRecord, UsageStatus
 from privacy.hooks import hosted_sessions_end_all
 from privacy.models import DataExport, DeletionRequest, DeletionStatus
 from privacy.selectors import open_disputes_count, uploads_for_user, uploads_prefix
@@ -116,7 +116,38 @@ def settle_holds(request: DeletionRequest, user: User) -> dict[str, Any]:
             released += 1
         except HoldAlreadyResolved:
             continue  # it settled meanwhile: that resolution won
+    _close_released_usage(wallet_id=wallet.pk)
     return {"holds_released": released}
+
+
+def _close_released_usage(*, wallet_id: int) -> int:
+    """Usage rows whose hold this deletion released while the vendor call was still in flight.
+
+    When the call comes back, the engine finds its hold already released and leaves the row as it is; so
+    the row is finished here: not charged, and marked as work the vendor may still bill us for. Runs on
+    every pass of the step (idempotent), so a crash between a release and this update is made good.
+    """
+    now = timezone.now()
+    stranded = UsageRecord.objects.filter(
+        hold__wallet_id=wallet_id,
+        hold__status=HoldStatus.RELEASED,
+        status__in=[UsageStatus.PENDING, UsageStatus.SUBMITTED],
+    )
+    ids = list(stranded.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    ProxyJob.objects.filter(usage_id__in=ids, state=JobState.OPEN).update(
+        state=JobState.SETTLED, settled_at=now
+    )
+    return UsageRecord.objects.filter(
+        pk__in=ids, status__in=[UsageStatus.PENDING, UsageStatus.SUBMITTED]
+    ).update(
+        status=UsageStatus.UNKNOWN,
+        charged_micros=0,
+        upstream_may_bill=True,
+        message="Not charged: the account was deleted while this call was in flight.",
+        completed_at=now,
+    )
 
 
 def delete_uploads(request: DeletionRequest, user: User) -> dict[str, Any]:
