@@ -71,11 +71,15 @@ def export_create_view(request: HttpRequest) -> HttpResponse:
         )
         return redirect("privacy:privacy")
     try:
-        export_request_create(user=user, ip_address=_ip(request))
+        export = export_request_create(user=user, ip_address=_ip(request))
     except ApiError as exc:
         messages.error(request, exc.message)
         return redirect("privacy:privacy")
-    messages.success(request, "Your export is being prepared. We'll e-mail you when it is ready.")
+    export.refresh_from_db()  # in the embedded run the job has already finished
+    if export.is_downloadable():
+        messages.success(request, "Your export is ready: download it below. We also e-mailed you the link.")
+    else:
+        messages.success(request, "Your export is being prepared. We'll e-mail you when it is ready.")
     return redirect("privacy:privacy")
 
 
