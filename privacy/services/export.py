@@ -326,6 +326,13 @@ def export_build(*, export: DataExport) -> DataExport:
             status=ExportStatus.FAILED, error="The export could not be built; please try again."
         )
         raise
+    if not User.objects.filter(pk=user.pk, is_active=True).exists():
+        # The account was deleted while the archive was being built: it must not outlive it.
+        default_storage.delete(saved)
+        DataExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.FAILED, error="The account was deleted."
+        )
+        return DataExport.objects.get(pk=export.pk)
     now = timezone.now()
     with transaction.atomic():
         DataExport.objects.filter(pk=export.pk).update(

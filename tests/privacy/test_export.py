@@ -22,8 +22,14 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from privacy import hooks
 from privacy.models import DataExport, ExportStatus
-from privacy.services.export import export_request_create, exports_purge_expired
+from privacy.services.export import (
+    export_archive_write,
+    export_build,
+    export_request_create,
+    exports_purge_expired,
+)
 from tests.privacy.conftest import CHARGED, FUNDED, PASSWORD, Account
+from tests.privacy.helpers import request_due, run
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +126,6 @@ def test_it_lists_hosted_sessions_from_the_hook(account: Account) -> None:
     hooks.hosted_sessions_register(provider)
     try:
         out = io.BytesIO()
-        from privacy.services.export import export_archive_write
-
         export_archive_write(user=account.user, out=out)
     finally:
         hooks.hosted_sessions_unregister(provider)
@@ -184,3 +188,12 @@ def test_the_operator_command_writes_the_same_archive(account: Account, tmp_path
     assert AuditEvent.objects.filter(action="export.operator", subject=account.user, actor=None).exists()
     with pytest.raises(CommandError, match="No account"):
         call_command("export_user_data", "nobody@example.com", "--out", str(out))
+
+
+def test_an_archive_finished_after_the_deletion_is_thrown_away(account: Account) -> None:
+    export = export_request_create(user=account.user)
+    run(request_due(account.user))  # deletes the export row too: build a fresh one for the late job
+    late = DataExport.objects.create(user=account.user)
+    assert export_build(export=late).status == ExportStatus.FAILED
+    assert default_storage.listdir(f"exports/{account.user.public_id.hex}")[1] == []
+    assert not DataExport.objects.filter(pk=export.pk).exists()
