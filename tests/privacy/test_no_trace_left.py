@@ -17,6 +17,7 @@ from django.test import Client
 from billing.models import LedgerEntry
 from privacy.models import DataExport, ExportStatus
 from privacy.services.export import export_build, export_request_create
+from tests.billing.support import figure
 from tests.privacy.conftest import Account
 from tests.privacy.helpers import request_due, run
 
@@ -44,7 +45,9 @@ def _file_hits(root: Path, needle: bytes) -> list[str]:
     return [str(p) for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
 
 
-def test_no_copy_of_the_address_survives(account: Account, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_copy_of_the_address_survives(
+    account: Account, caplog: pytest.LogCaptureFixture, record_property: Any
+) -> None:
     export = export_build(export=export_request_create(user=account.user))
     assert export.status == ExportStatus.READY
     media = Path(settings.MEDIA_ROOT)
@@ -55,7 +58,11 @@ def test_no_copy_of_the_address_survives(account: Account, caplog: pytest.LogCap
     request = run(request_due(account.user))
     assert request.status == "completed"
 
-    assert _database_hits(account.email) == []
+    after = _database_hits(account.email)
+    with connection.cursor() as cursor:
+        tables = len(connection.introspection.table_names(cursor))
+    figure(record_property, "D-01", tables_scanned=tables, email_hits=len(after), entries_kept=entries)
+    assert after == []
     assert _database_hits("Olive Owner") == []
     assert _database_hits("203.0.113.7") == []
     assert _database_hits("Firefox/140.0") == []
