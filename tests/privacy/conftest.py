@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -39,11 +40,18 @@ CHARGED = 1_500_000  # one captured call: $1.50
 
 
 @pytest.fixture(autouse=True)
-def _privacy_settings(settings: Any, tmp_path: Any) -> None:
+def _privacy_settings(settings: Any, tmp_path: Any) -> Iterator[None]:
+    """Uploads and exports in a fresh folder; background jobs in-process, whatever broker is configured."""
+    from comfyweb.celery import app
+
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.DELETION_GRACE_HOURS = 72
     settings.DELETION_HOLDS_WAIT_SECONDS = 0
     settings.STRIPE_SECRET_KEY = ""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
 
 
 @dataclass
