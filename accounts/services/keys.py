@@ -22,12 +22,13 @@ from comfyweb.errors import invalid_request
 
 
 def key_spent_micros(*, key: ApiKey) -> int:
-    """What the key has charged, plus what its open holds still reserve."""
+    """What the key's calls have captured, plus what their open holds still reserve (read from the
+    holds, the ledger's own record, not from the usage rows' copies)."""
     from nodes.models import UsageRecord
 
     committed = Case(
         When(hold__status="open", then=F("hold__amount_micros")),
-        default=F("charged_micros"),
+        default=F("hold__captured_micros"),
     )
     total = UsageRecord.objects.filter(api_key=key).aggregate(total=Sum(committed))["total"]
     return int(total or 0)
