@@ -198,3 +198,34 @@ def test_the_ticket_of_one_user_never_opens_another_users_session(canvas_platfor
     alices, bobs = start_ready(alice), start_ready(bob)
     ticket = ticket_issue(session=alices)
     assert httpx.get(session_url(bobs, ticket), follow_redirects=False).status_code == 404
+
+
+def test_a_client_leaving_mid_upload_changes_nothing(canvas_platform: Platform, owner: Any) -> None:
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    from canvas.spawners.local import user_dirs
+
+    session = start_ready(owner)
+    browser = exchange_ticket(canvas_platform, session)
+    canvas = urlsplit(canvas_platform.canvas)
+    boundary = "b0undary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="half.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
+    request = (
+        f"POST /s/{session.public_id}/upload/image HTTP/1.1\r\nHost: {canvas.netloc}\r\n"
+        f"Cookie: {browser.cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {10 * 1024 * 1024}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", canvas.port or 80)) as sock:
+        sock.sendall(request + head + b"x" * 1024 * 1024)
+        time.sleep(0.3)
+    time.sleep(0.5)
+    assert not (user_dirs(owner.pk)["input_dir"] / "half.png").exists()
+    with browser.client() as client:
+        assert client.get("api/queue").status_code == 200  # the proxy and the backend carry on
+    session.refresh_from_db()
+    assert session.status == "ready"
