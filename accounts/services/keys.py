@@ -1,7 +1,8 @@
 """Scoped API keys: an expiry and a spend limit, for credentials a browser page may see (the hosted canvas).
 
-The /proxy engine enforces the limit at reservation time: inside the admission transaction, lock the key
-row (`key_spend_allowance(key=..., lock=True)`), and refuse with 402 when the quote exceeds the allowance.
+The /proxy engine must enforce the limit at reservation time: inside the admission transaction, call
+`key_spend_check(key=..., amount_micros=quote)` before the reservation (it locks the key row and refuses
+with 402 when the quote exceeds the allowance).
 Expiry is enforced at authentication (`ApiKey.is_live`, used by `accounts.selectors.api_key_find_live`).
 """
 
@@ -18,7 +19,7 @@ from accounts.services.api_keys import (
     api_key_is_well_formed,
     api_key_lookup_prefix,
 )
-from comfyweb.errors import invalid_request
+from comfyweb.errors import ApiError, invalid_request
 
 
 def key_spent_micros(*, key: ApiKey) -> int:
@@ -73,3 +74,20 @@ def api_key_create_scoped(
 def api_key_expire_now(*, key: ApiKey) -> None:
     """Revoke a scoped key at once (the session it belonged to ended)."""
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def key_spend_check(*, key: ApiKey, amount_micros: int) -> None:
+    """Refuse (402 `key_spend_limit`) reserving `amount_micros` through a key whose limit it would pass.
+
+    For the /proxy admission: call it inside the reservation's transaction, before credits_reserve. Keys
+    without a limit return at once with no query (their `spend_limit_micros` came with the key's row)."""
+    if key.spend_limit_micros is None:
+        return
+    allowance = key_spend_allowance(key=key, lock=True)
+    if allowance is not None and amount_micros > allowance:
+        raise ApiError(
+            402,
+            "key_spend_limit",
+            "This key has reached its spending limit (a hosted session's key can spend only what the "
+            "session allows). Start a new session or use another key.",
+        )

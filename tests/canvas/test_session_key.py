@@ -106,3 +106,20 @@ def test_the_allowance_counts_open_holds_and_captures(pool_settings: None, owner
 def test_a_key_without_a_limit_has_no_allowance_of_its_own(owner: Any) -> None:
     key, _plaintext = api_key_create(user=owner, name="laptop")
     assert key_spend_allowance(key=key) is None
+
+
+def test_the_check_refuses_what_the_allowance_cannot_cover(pool_settings: None, owner: Any) -> None:
+    from accounts.services.keys import key_spend_check
+    from comfyweb.errors import ApiError
+
+    fund_user(owner, 100_000_000)
+    session, _ = session_create(user=owner)
+    key = ApiKey.objects.get(pk=session.api_key_id)
+    key_spend_check(key=key, amount_micros=5_000_000)  # exactly the limit passes
+    _usage(owner, key, 3_000_000, 1)
+    key_spend_check(key=key, amount_micros=2_000_000)
+    with pytest.raises(ApiError) as refused:
+        key_spend_check(key=key, amount_micros=2_000_001)
+    assert (refused.value.status, refused.value.error_type) == (402, "key_spend_limit")
+    unlimited, _plaintext = api_key_create(user=owner, name="laptop")
+    key_spend_check(key=unlimited, amount_micros=10**12)
