@@ -38,14 +38,24 @@
     }
   }
 
+  // Open the canvas by itself only after watching it start; coming back to a ready session's page shows
+  // the Open button and End session instead of bouncing straight into the canvas.
+  var initial = box.getAttribute("data-initial-status");
+  var sawPending = initial === "queued" || initial === "starting";
+  var openLink = document.getElementById("canvas-open");
+
   function poll() {
     fetch(box.getAttribute("data-status-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.json(); })
       .then(function (session) {
         show(session);
         if (session.status === "ready") {
-          window.location.assign(box.getAttribute("data-open-url"));
+          openLink.hidden = false;
+          if (sawPending) {
+            window.location.assign(box.getAttribute("data-open-url"));
+          }
         } else if (session.status === "queued" || session.status === "starting") {
+          sawPending = true;
           window.setTimeout(poll, 1000);
         }
       })

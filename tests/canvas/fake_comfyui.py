@@ -37,6 +37,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--never-ready", action="store_true")
     parser.add_argument("--exit-after", type=float, default=0.0)
     parser.add_argument("--cpu", action="store_true")
+    parser.add_argument("--front-end-root", default="")  # serve a real frontend build (the browser test)
     return parser.parse_args(argv)
 
 
@@ -132,6 +133,44 @@ async def _view(scope: Any, send: Any) -> None:
     await _send(send, 200, data, content_type, [(b"accept-ranges", b"bytes")])
 
 
+# What the stock frontend reads while it boots, answered like a ComfyUI with no models and no custom nodes.
+BOOT_ANSWERS: dict[str, Any] = {
+    "/api/users": {"storage": "server", "migrated": True},
+    "/api/object_info": {},
+    "/api/extensions": [],
+    "/api/embeddings": [],
+    "/api/experiment/models": [],
+    "/api/models": [],
+    "/api/i18n": {},
+    "/api/workflow_templates": {},
+}
+
+
+async def _userdata(scope: Any, receive: Any, send: Any) -> None:
+    if scope["method"] in ("POST", "PUT"):
+        await _body(receive)
+        await _json(send, {})
+    elif scope["path"] == "/api/settings":
+        await _json(send, {"Comfy.TutorialCompleted": True})
+    elif scope["path"] == "/api/userdata":
+        await _json(send, [])
+    else:
+        await _json(send, {"error": "not found"}, 404)
+
+
+async def _static(root: Path, path: str, send: Any) -> None:
+    target = (root / path.lstrip("/")).resolve()
+    if path.endswith("/"):
+        target = target / "index.html"
+    if not target.is_file() or root.resolve() not in target.parents:
+        await _json(send, {"error": "not found"}, 404)
+        return
+    content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    if target.suffix == ".js":
+        content_type = "text/javascript"
+    await _send(send, 200, target.read_bytes(), content_type)
+
+
 async def _http(scope: Any, receive: Any, send: Any) -> None:  # noqa: PLR0912 - a route table
     path, method = scope["path"], scope["method"]
     args = STATE["args"]
@@ -144,6 +183,8 @@ async def _http(scope: Any, receive: Any, send: Any) -> None:  # noqa: PLR0912 -
         await _json(send, {"supports_preview_metadata": True, "max_upload_size": 104857600})
     elif path in ("/prompt", "/api/prompt") and method == "POST":
         await _prompt(receive, send)
+    elif path in ("/prompt", "/api/prompt"):
+        await _json(send, {"exec_info": {"queue_remaining": 0}})
     elif path in ("/queue", "/api/queue"):
         if method == "POST":
             await _body(receive)
@@ -176,6 +217,12 @@ async def _http(scope: Any, receive: Any, send: Any) -> None:  # noqa: PLR0912 -
                 "pid": os.getpid(),
             },
         )
+    elif path.startswith("/api/") and path in BOOT_ANSWERS:
+        await _json(send, BOOT_ANSWERS[path])
+    elif path.startswith(("/api/userdata", "/api/settings")):
+        await _userdata(scope, receive, send)
+    elif args.front_end_root and not path.startswith("/api/"):
+        await _static(Path(args.front_end_root), path, send)
     elif path == "/":
         await _send(send, 200, b"<!doctype html><title>ComfyUI</title><p>fake ComfyUI", "text/html")
     else:
