@@ -8,7 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from canvas.models import LIVE_STATUSES, CanvasBackend, CanvasSession, EndReason
+from accounts.models import User
+from canvas.models import LIVE_STATUSES, CanvasBackend, CanvasSession
 
 if TYPE_CHECKING:
     BackendAdminBase = admin.ModelAdmin[CanvasBackend]
@@ -52,9 +53,10 @@ class CanvasSessionAdmin(SessionAdminBase):
 
     @admin.action(description="End the selected live sessions")
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[CanvasSession]) -> None:
-        from canvas.services import session_end
+        from canvas.services import session_end_by_operator
 
+        actor = request.user if isinstance(request.user, User) else None
         ended = 0
         for session in queryset.filter(status__in=LIVE_STATUSES):
-            ended += session_end(session=session, reason=EndReason.OPERATOR)
+            ended += session_end_by_operator(session=session, actor=actor, note="admin action")
         self.message_user(request, f"Ended {ended} session(s).", messages.SUCCESS)

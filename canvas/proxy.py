@@ -131,7 +131,7 @@ def _load(session_public_id: str, user_id: int) -> CanvasSession | None:
 
     session = session_for_proxy(session_public_id=session_public_id, user_id=user_id)
     if session is not None and session.status == SessionStatus.READY:
-        session_touch(session_id=session.pk)
+        session_touch(session_id=session.pk, last_seen=session.last_activity_at)
     return session
 
 

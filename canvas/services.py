@@ -215,6 +215,31 @@ def session_end(*, session: CanvasSession, reason: EndReason, detail: str = "") 
     return True
 
 
+def session_end_by_operator(*, session: CanvasSession, actor: User | None, note: str = "") -> bool:
+    """A staff member (admin action) or an operator (manage.py, actor None) ends a session: audited."""
+    from accounts.services.audit import audit_record
+
+    old_status = session.status
+    ended = session_end(session=session, reason=EndReason.OPERATOR, detail=note)
+    if ended:
+        audit_record(
+            action="canvas.session_end",
+            actor=actor,
+            subject=session.user,
+            reason=note or "ended by an operator",
+            target=str(session.public_id),
+            old={"status": old_status},
+            new={"status": SessionStatus.ENDED},
+        )
+    return ended
+
+
+def sessions_end_for_account(*, user: User) -> int:
+    """The account is being closed or deleted (the privacy pipeline): end every live session of it."""
+    live = CanvasSession.objects.filter(user=user, status__in=LIVE_STATUSES)
+    return sum(session_end(session=session, reason=EndReason.ACCOUNT) for session in live)
+
+
 def session_end_for_user(*, user: User, session_public_id: str) -> CanvasSession:
     from canvas.selectors import session_get_for_user
 
@@ -227,9 +252,12 @@ def session_end_for_user(*, user: User, session_public_id: str) -> CanvasSession
 # --- Activity, tickets -------------------------------------------------------------------------------------
 
 
-def session_touch(*, session_id: int, now: datetime | None = None) -> None:
-    """Record HTTP or websocket activity, coalesced to one write per ACTIVITY_RESOLUTION."""
+def session_touch(*, session_id: int, now: datetime | None = None, last_seen: datetime | None = None) -> None:
+    """Record HTTP or websocket activity, coalesced to one write per ACTIVITY_RESOLUTION (no query at all
+    when the caller's copy of the row says it is fresh)."""
     now = now or timezone.now()
+    if last_seen is not None and last_seen >= now - ACTIVITY_RESOLUTION:
+        return
     CanvasSession.objects.filter(
         pk=session_id, status=SessionStatus.READY, last_activity_at__lt=now - ACTIVITY_RESOLUTION
     ).update(last_activity_at=now)

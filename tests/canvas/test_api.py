@@ -136,3 +136,32 @@ def test_the_command_lists_and_ends_sessions(canvas_local: Path, owner: Any, set
     call_command("canvas_sessions", "--end", str(session.public_id), stdout=out)
     session.refresh_from_db()
     assert session.status == SessionStatus.ENDED
+
+
+def test_an_operator_end_is_audited(canvas_local: Path, owner: Any, settings: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import AuditEvent
+    from canvas.services import session_create
+
+    settings.CANVAS_SPAWNER = "pool"
+    session, _ = session_create(user=owner)
+    call_command("canvas_sessions", "--end", str(session.public_id), stdout=StringIO())
+    event = AuditEvent.objects.get(action="canvas.session_end")
+    assert event.subject_id == owner.pk
+    assert event.target == str(session.public_id)
+    assert event.old == {"status": "queued"}
+    assert event.new == {"status": "ended"}
+
+
+def test_closing_an_account_ends_its_sessions(canvas_local: Path, owner: Any, settings: Any) -> None:
+    from canvas.models import EndReason
+    from canvas.services import session_create, sessions_end_for_account
+
+    settings.CANVAS_SPAWNER = "pool"
+    session, _ = session_create(user=owner)
+    assert sessions_end_for_account(user=owner) == 1
+    session.refresh_from_db()
+    assert session.end_reason == EndReason.ACCOUNT

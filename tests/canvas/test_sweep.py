@@ -50,3 +50,13 @@ def test_it_ends_a_session_at_the_maximum_time(canvas_local: Any, owner: Any, se
     assert sessions_sweep().max_time == 1
     session.refresh_from_db()
     assert (session.status, session.end_reason) == (SessionStatus.ENDED, EndReason.MAX_TIME)
+
+
+def test_a_fresh_session_is_not_written_on_every_request(
+    canvas_platform: Platform, owner: Any, django_assert_max_num_queries: Any
+) -> None:
+    from canvas.services import session_touch
+
+    session = start_ready(owner)
+    with django_assert_max_num_queries(0):
+        session_touch(session_id=session.pk, last_seen=timezone.now())

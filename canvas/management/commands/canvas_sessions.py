@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from canvas.models import LIVE_STATUSES, CanvasSession, EndReason
-from canvas.services import session_end, sessions_reconcile
+from canvas.models import LIVE_STATUSES, CanvasSession
+from canvas.services import session_end_by_operator, sessions_reconcile
 
 
 class Command(BaseCommand):
@@ -24,12 +24,12 @@ class Command(BaseCommand):
             session = CanvasSession.objects.filter(public_id=options["end"]).first()
             if session is None:
                 raise CommandError(f"No session {options['end']}.")
-            ended = session_end(session=session, reason=EndReason.OPERATOR)
+            ended = session_end_by_operator(session=session, actor=None, note="manage.py canvas_sessions")
             self.stdout.write(f"{session.public_id} {'ended' if ended else 'was already over'}")
             return
         if options["end_all"]:
             count = sum(
-                session_end(session=s, reason=EndReason.OPERATOR)
+                session_end_by_operator(session=s, actor=None, note="manage.py canvas_sessions --end-all")
                 for s in CanvasSession.objects.filter(status__in=LIVE_STATUSES)
             )
             self.stdout.write(f"ended {count} session(s)")
