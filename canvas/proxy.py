@@ -198,7 +198,7 @@ class CanvasHttpProxy:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = SESSION_PATH.fullmatch(scope["path"])
         if match is None:
-            await _error(send, 404, "not_found", "Nothing here. Open ComfyUI from the platform's dashboard.")
+            await self._elsewhere(scope, send)
             return
         session_id, rest = match["session"], match["rest"] or ""
         query = scope.get("query_string", b"").decode("latin-1")
@@ -220,6 +220,17 @@ class CanvasHttpProxy:
             await self._not_ready(send, session)
             return
         await self._forward(scope, receive, send, session, rest)
+
+    async def _elsewhere(self, scope: Scope, send: Send) -> None:
+        """Outside /s/<session>/ the canvas host serves nothing: a page visit goes to the platform (someone
+        typed the canvas host by mistake); anything else is told where the platform is."""
+        platform = settings.PUBLIC_BASE_URL
+        if scope["method"] in ("GET", "HEAD") and not scope["path"].startswith("/s/"):
+            location = platform + scope["path"]
+            await _respond(send, 302, b"", [(b"location", location.encode("latin-1", "replace"))])
+            return
+        message = f"This is the hosted ComfyUI address; the platform is at {platform}."
+        await _error(send, 404, "not_found", message)
 
     async def _exchange(self, send: Send, session_id: str, ticket: str) -> None:
         session = await _redeem(session_id, ticket)

@@ -229,3 +229,22 @@ def test_a_client_leaving_mid_upload_changes_nothing(canvas_platform: Platform, 
         assert client.get("api/queue").status_code == 200  # the proxy and the backend carry on
     session.refresh_from_db()
     assert session.status == "ready"
+
+
+def test_the_canvas_host_sends_page_visits_to_the_platform(canvas_platform: Platform) -> None:
+    visit = httpx.get(canvas_platform.canvas + "/dashboard", follow_redirects=False)
+    assert visit.status_code == 302
+    assert visit.headers["location"] == canvas_platform.url + "/dashboard"
+    api = httpx.post(canvas_platform.canvas + "/proxy/bfl/v1/flux-pro", json={})
+    assert api.status_code == 404
+    assert canvas_platform.url in api.json()["message"]
+    assert httpx.get(canvas_platform.canvas + "/s/not-a-session/", follow_redirects=False).status_code == 404
+
+
+def test_a_malformed_neighbour_cookie_does_not_hide_the_canvas_cookie(
+    canvas_platform: Platform, owner: Any
+) -> None:
+    session = start_ready(owner)
+    browser = exchange_ticket(canvas_platform, session)
+    cookie = f'junk="unterminated; {browser.cookie}; other=1'
+    assert httpx.get(session_url(session), headers={"Cookie": cookie}).status_code == 200
