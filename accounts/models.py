@@ -121,6 +121,12 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (comfyui-{self.prefix}…)"
 
+    @property
+    def spend_limit_usd(self) -> str:
+        from billing.money import format_usd
+
+        return format_usd(self.spend_limit_micros) if self.spend_limit_micros is not None else ""
+
     def is_live(self, *, now: Any = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
