@@ -219,3 +219,25 @@ def test_a_submit_and_its_poll_run_a_pinned_number_of_statements(
         assert proxy_stub_comfy.post_json(*KLING).status_code == 200
         assert proxy_stub_comfy.get("/proxy/kling/v1/videos/text2video/t-q").status_code == 200
     assert len(counted(statements)) == SUBMIT_AND_POLL_STATEMENTS
+
+
+def test_any_error_after_the_reservation_releases_the_hold(
+    proxy_stub_comfy: ComfyClient, proxy_stub: Any, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug after the vendor answered (here: reading its reply) never leaves the hold open for hours."""
+    from nodes.engine import replies
+
+    def broken(response: Any) -> Any:
+        raise RuntimeError("a vendor function failed")
+
+    proxy_stub.handler = lambda _r: httpx.Response(200, json=IMAGE)
+    monkeypatch.setattr(replies, "json_or_none", broken)
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(*DALLE)
+    assert reply.status_code == 500
+    assert reply.json()["error"]["type"] == "internal_error"
+    usage = UsageRecord.objects.get()
+    assert (usage.status, usage.charged_micros, usage.upstream_may_bill) == (UsageStatus.UNKNOWN, 0, True)
+    assert Hold.objects.get().status == HoldStatus.RELEASED
+    assert available_micros(owner) == before
+    assert ledger_drifts() == []
