@@ -12,6 +12,7 @@ import contextlib
 import logging
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -63,16 +64,24 @@ def _end_for_funds(session: CanvasSession) -> None:
     session_end(session=session, reason=EndReason.FUNDS)
 
 
-def _bill_due_minutes(session: CanvasSession, now: datetime) -> None:
-    """Capture each minute that is over and hold the next one; a refused hold ends the session."""
-    assert session.ready_at is not None
-    while session.hold is not None and session.ready_at + (session.billed_minutes + 1) * MINUTE <= now:
+def _bill_next_minute(session_pk: int, now: datetime) -> bool | None:
+    """Capture the oldest minute that is over and hold the next one, under the session row's lock (so a
+    sweep and an end racing for the same minute book it once). True: billed, look again; False: nothing
+    due; None: the next minute could not be held."""
+    with transaction.atomic():
+        session = CanvasSession.objects.select_for_update().get(pk=session_pk)
+        if session.hold_id is None or session.ready_at is None:
+            return False
+        if session.ready_at + (session.billed_minutes + 1) * MINUTE > now:
+            return False
+        hold = Hold.objects.get(pk=session.hold_id)
+        captured = session.price_per_minute_micros
         try:
-            hold_capture(hold=session.hold, amount_micros=session.price_per_minute_micros)
+            hold_capture(hold=hold, amount_micros=captured)
         except HoldAlreadyResolved:  # expired under a stalled sweep: that minute is on the house
             logger.warning("canvas session %s: minute hold already resolved", session.public_id)
+            captured = 0
         minute = session.billed_minutes + 1
-        captured = session.price_per_minute_micros if session.hold.status == "captured" else 0
         try:
             next_hold: Hold | None = _reserve_minute(session, minute, now)
         except LedgerError:
@@ -80,10 +89,17 @@ def _bill_due_minutes(session: CanvasSession, now: datetime) -> None:
         CanvasSession.objects.filter(pk=session.pk).update(
             hold=next_hold, billed_minutes=minute, charged_micros=F("charged_micros") + captured
         )
+    return None if next_hold is None else True
+
+
+def _bill_due_minutes(session: CanvasSession, now: datetime) -> None:
+    """Every minute that is over, in order; a refused hold ends the session (after the lock is gone: the
+    end stops a process)."""
+    while (billed := _bill_next_minute(session.pk, now)) is True:
+        pass
+    if billed is None:
         session.refresh_from_db()
-        if next_hold is None:
-            _end_for_funds(session)
-            return
+        _end_for_funds(session)
 
 
 def sessions_bill(*, now: datetime | None = None) -> int:
