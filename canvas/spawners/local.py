@@ -47,9 +47,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def user_root(user_id: int) -> Path:
+    return Path(settings.CANVAS_DATA_DIR) / "users" / str(user_id)
+
+
 def user_dirs(user_id: int) -> dict[str, Path]:
     """The per-user persistent directories (workflows, inputs, outputs) that outlive sessions."""
-    root = Path(settings.CANVAS_DATA_DIR) / "users" / str(user_id)
+    root = user_root(user_id)
     return {"user_dir": root / "user", "input_dir": root / "input", "output_dir": root / "output"}
 
 
