@@ -1,7 +1,6 @@
 """Hosted ComfyUI sessions, seen from privacy: what the export lists and what the deletion ends.
 
-Hosted sessions (canvas/) do not exist yet. When they do, the canvas app registers a provider in its
-AppConfig.ready():
+The canvas app (canvas/privacy.py) registers its provider in its AppConfig.ready():
 
     from privacy.hooks import hosted_sessions_register
     hosted_sessions_register(CanvasSessions())

@@ -28,9 +28,14 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not options["no_seed"]:
             call_command("seed_demo")
+        from canvas.services import sessions_reconcile
+
+        sessions_reconcile()  # hosted sessions whose backends did not survive the restart end; orphans stop
         start_in_process_scheduler()
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"comfyweb is running at {url}  (Ctrl-C to stop)"))
+        if settings.CANVAS_BASE_URL:
+            self.stdout.write(f"hosted ComfyUI sessions are served at {settings.CANVAS_BASE_URL}")
         uvicorn.run(
             "comfyweb.asgi:application",
             host=options["host"],
