@@ -39,6 +39,12 @@ def _host_of(scope: dict[str, Any]) -> str:
     return ""
 
 
+# Header-authenticated platform APIs answer on the canvas host too (cookies are never credentials there,
+# so sharing the host gives a canvas page nothing): on the one-command run the canvas host is `localhost`,
+# and a ComfyUI started with `--comfy-api-base http://localhost:8000` must still reach the platform.
+PLATFORM_API_PREFIXES = ("/proxy/", "/customers", "/releases")
+
+
 class CanvasHostRouter:
     def __init__(self, platform: Any) -> None:
         self.platform = platform
@@ -46,7 +52,8 @@ class CanvasHostRouter:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         host = canvas_host()
-        if host and scope["type"] in ("http", "websocket") and _host_of(scope) == host:
+        api = scope["type"] == "http" and str(scope.get("path", "")).startswith(PLATFORM_API_PREFIXES)
+        if host and not api and scope["type"] in ("http", "websocket") and _host_of(scope) == host:
             await self.canvas(scope, receive, send)
             return
         await self.platform(scope, receive, send)

@@ -235,9 +235,9 @@ def test_the_canvas_host_sends_page_visits_to_the_platform(canvas_platform: Plat
     visit = httpx.get(canvas_platform.canvas + "/dashboard", follow_redirects=False)
     assert visit.status_code == 302
     assert visit.headers["location"] == canvas_platform.url + "/dashboard"
-    api = httpx.post(canvas_platform.canvas + "/proxy/bfl/v1/flux-pro", json={})
-    assert api.status_code == 404
-    assert canvas_platform.url in api.json()["message"]
+    stray = httpx.post(canvas_platform.canvas + "/api/prompt", json={})  # not a session's path
+    assert stray.status_code == 404
+    assert canvas_platform.url in stray.json()["message"]
     assert httpx.get(canvas_platform.canvas + "/s/not-a-session/", follow_redirects=False).status_code == 404
 
 
@@ -248,3 +248,18 @@ def test_a_malformed_neighbour_cookie_does_not_hide_the_canvas_cookie(
     browser = exchange_ticket(canvas_platform, session)
     cookie = f'junk="unterminated; {browser.cookie}; other=1'
     assert httpx.get(session_url(session), headers={"Cookie": cookie}).status_code == 200
+
+
+def test_the_platform_apis_answer_on_the_canvas_host_too(canvas_platform: Platform) -> None:
+    """A ComfyUI started with `--comfy-api-base http://localhost:<port>` on the one-command run (where
+    localhost is the canvas host) still reaches the platform's header-authenticated APIs."""
+    for path in ("/proxy/openai/images/generations", "/customers/balance"):
+        reply = (
+            httpx.post(f"{canvas_platform.canvas}{path}", json={"prompt": "x"})
+            if "proxy" in path
+            else (httpx.get(f"{canvas_platform.canvas}{path}"))
+        )
+        assert reply.status_code == 401, (path, reply.text[:200])
+        assert reply.json()["error"]["type"] == "unauthorized"
+    page = httpx.get(f"{canvas_platform.canvas}/dashboard/", follow_redirects=False)
+    assert page.status_code in (301, 302, 307, 308)  # pages stay on the platform's own origin

@@ -269,3 +269,24 @@ def test_a_hold_released_from_outside_while_the_call_runs_closes_the_usage_row(
     assert (usage.status, usage.charged_micros, usage.upstream_may_bill) == (UsageStatus.UNKNOWN, 0, True)
     assert available_micros(owner) == before
     assert ledger_drifts() == []
+
+
+def test_a_key_with_a_spending_limit_is_refused_past_it_before_anything_is_sent(
+    owner: Any, proxy_prices: Any, proxy_stub: Any
+) -> None:
+    """A hosted session's key (or any key given a limit on /keys) spends at most its limit."""
+    from django.test import Client
+
+    from accounts.services.api_keys import api_key_create
+    from tests.nodes.conftest import fund_user
+
+    fund_user(owner, 100_000_000)
+    _key, plaintext = api_key_create(user=owner, name="session", spend_limit_micros=30_000)
+    comfy = ComfyClient(Client(), plaintext)
+    proxy_stub.handler = lambda _r: httpx.Response(200, json=IMAGE)
+    assert comfy.post_json(*DALLE).status_code == 200  # 20,000 µ$ of 30,000
+    refused = comfy.post_json(*DALLE)
+    assert refused.status_code == 402
+    assert refused.json()["error"]["type"] == "key_spend_limit"
+    assert len(proxy_stub.calls) == 1
+    assert UsageRecord.objects.count() == 1
