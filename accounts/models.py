@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import pgtrigger
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -104,12 +105,27 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # At most this much (micro-USD) may be held or charged through this key; None = the wallet is the limit.
+    # Enforced at reservation time (accounts.services.keys.key_spend_allowance).
+    spend_limit_micros = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "-created_at"], name="apikey_user_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(spend_limit_micros__isnull=True) | Q(spend_limit_micros__gte=0),
+                name="apikey_spend_limit_not_negative",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (comfyui-{self.prefix}…)"
+
+    @property
+    def spend_limit_usd(self) -> str:
+        from billing.money import format_usd
+
+        return format_usd(self.spend_limit_micros) if self.spend_limit_micros is not None else ""
 
     def is_live(self, *, now: Any = None) -> bool:
         now = now or timezone.now()

@@ -12,6 +12,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from canvas.asgi import CanvasHostRouter  # noqa: E402
 from comfyweb.bodylimit import BodyLimit  # noqa: E402
 from comfyweb.routing import websocket_urlpatterns  # noqa: E402
 from nodes.engine.asgi import ProxyFastPath  # noqa: E402
@@ -27,3 +28,5 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+# The canvas origin (CANVAS_BASE_URL's host) goes to the hosted-ComfyUI proxy (canvas/asgi.py).
+application = CanvasHostRouter(application)

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "billing",
     "billing.payments",
     "nodes",
+    "canvas",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -445,3 +447,67 @@ PROXY_DB_CONCURRENCY = env_int("PROXY_DB_CONCURRENCY", default=16, minimum=1)
 # Open vendor jobs that nobody polled for this long are polled (and settled) by the sweeper.
 PROXY_SWEEP_IDLE_SECONDS = env_int("PROXY_SWEEP_IDLE_SECONDS", default=120, minimum=10)
 CELERY_BEAT_SCHEDULE["nodes-sweep-jobs"] = {"task": "nodes.tasks.sweep_jobs", "schedule": 60.0}
+
+# --- hosted ComfyUI sessions (canvas/, docs/canvas.md) ---------------------------------------------------
+# The canvas's own origin: ComfyUI runs extension JavaScript, so it must never share an origin (cookies,
+# CSRF token) with the platform's pages. The one-command run uses http://localhost:<port> beside the
+# platform's http://127.0.0.1:<port>: two origins, both secure contexts.
+CANVAS_BASE_URL = env_str(
+    "CANVAS_BASE_URL", "" if PRODUCTION else PUBLIC_BASE_URL.replace("://127.0.0.1", "://localhost", 1)
+).rstrip("/")
+if CANVAS_BASE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    if _urlsplit(CANVAS_BASE_URL).hostname == _urlsplit(PUBLIC_BASE_URL).hostname:
+        raise ImproperlyConfigured("CANVAS_BASE_URL must have its own host name, not the platform's.")
+    if PRODUCTION and not CANVAS_BASE_URL.startswith("https://"):
+        raise ImproperlyConfigured("CANVAS_BASE_URL must be an https:// address in production.")
+# `local`: one ComfyUI process per session on this machine, from CANVAS_COMFYUI_COMMAND (placeholders
+# {python} {comfyui_dir} {port} {api_base} {user_dir} {input_dir} {output_dir} {temp_dir});
+# `pool`: the operator-registered backends (admin → Hosted ComfyUI → Canvas backends).
+CANVAS_COMFYUI_DIR = env_str("CANVAS_COMFYUI_DIR", "")
+CANVAS_COMFYUI_COMMAND = env_str(
+    "CANVAS_COMFYUI_COMMAND",
+    "{python} {comfyui_dir}/main.py --listen 127.0.0.1 --port {port} --comfy-api-base {api_base} "
+    "--user-directory {user_dir} --input-directory {input_dir} --output-directory {output_dir} "
+    "--temp-directory {temp_dir}"
+    if CANVAS_COMFYUI_DIR
+    else "",
+)
+CANVAS_COMFYUI_EXTRA_ARGS = env_str("CANVAS_COMFYUI_EXTRA_ARGS", "")  # e.g. "--cpu"
+CANVAS_PYTHON = env_str("CANVAS_PYTHON", sys.executable)
+CANVAS_SPAWNER = env_str("CANVAS_SPAWNER", "local" if CANVAS_COMFYUI_COMMAND else "pool")
+if CANVAS_SPAWNER not in {"local", "pool"}:
+    raise ImproperlyConfigured("CANVAS_SPAWNER must be local or pool.")
+CANVAS_LOCAL_MAX_SESSIONS = env_int("CANVAS_LOCAL_MAX_SESSIONS", default=2, minimum=1)
+# Per-minute price of a local session (pool backends carry their own); 0 = free.
+CANVAS_LOCAL_PRICE_PER_MINUTE_MICROS = env_int("CANVAS_LOCAL_PRICE_PER_MINUTE_MICROS", default=0, minimum=0)
+CANVAS_DATA_DIR = Path(env_str("CANVAS_DATA_DIR", str(DATA_DIR / "canvas")))
+CANVAS_IDLE_MINUTES = env_int("CANVAS_IDLE_MINUTES", default=30, minimum=1)
+CANVAS_MAX_HOURS = env_int("CANVAS_MAX_HOURS", default=8, minimum=1)
+CANVAS_START_TIMEOUT_SECONDS = env_int("CANVAS_START_TIMEOUT_SECONDS", default=180, minimum=5)
+CANVAS_TICKET_TTL_SECONDS = env_int("CANVAS_TICKET_TTL_SECONDS", default=60, minimum=5)
+# What the session's own API key (the one injected into /api/prompt) may spend on API nodes. $25.
+CANVAS_SESSION_SPEND_LIMIT_MICROS = env_int(
+    "CANVAS_SESSION_SPEND_LIMIT_MICROS", default=25_000_000, minimum=0
+)
+# ComfyUI's own default --max-upload-size (100 MB); bigger request bodies are refused by the proxy.
+CANVAS_UPLOAD_MAX_BYTES = env_int("CANVAS_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024, minimum=1)
+CELERY_BEAT_SCHEDULE["canvas-sweep"] = {"task": "canvas.tasks.sweep_sessions", "schedule": 30.0}
+
+# --- privacy (privacy/: data export and account deletion) ---------------------------------------------------
+# A confirmed deletion waits this long (the cancel link in the e-mail works until then) before it runs.
+DELETION_GRACE_HOURS = env_int("DELETION_GRACE_HOURS", default=72, minimum=0)
+# How long the pipeline waits for in-flight API calls to settle their holds before it releases them.
+DELETION_HOLDS_WAIT_SECONDS = env_int("DELETION_HOLDS_WAIT_SECONDS", default=3600, minimum=0)
+# What is kept after a deletion (pseudonymised ledger, purchases, usage) and for how long: shown to the user.
+ACCOUNTING_RETENTION_YEARS = env_int("ACCOUNTING_RETENTION_YEARS", default=10, minimum=1)
+# An export's download link works this long, for its owner only.
+EXPORT_LINK_TTL_HOURS = 24
+# At most this many exports per user per day (quality.md D-04: rate-limited).
+EXPORTS_PER_DAY = env_int("EXPORTS_PER_DAY", default=5, minimum=1)
+CELERY_BEAT_SCHEDULE["privacy-run-due-deletions"] = {"task": "privacy.run_due_deletions", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["privacy-purge-expired-exports"] = {
+    "task": "privacy.purge_expired_exports",
+    "schedule": 3600.0,
+}

@@ -64,7 +64,12 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool) -> s
 
 
 def api_key_create(
-    *, user: User, name: str, description: str = "", expires_at: datetime | None = None
+    *,
+    user: User,
+    name: str,
+    description: str = "",
+    expires_at: datetime | None = None,
+    spend_limit_micros: int | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its plaintext — the only time the plaintext exists."""
     from accounts.selectors import api_keys_live_for_user
@@ -78,6 +83,8 @@ def api_key_create(
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         raise invalid_request("expires_at: the expiry must be in the future.")
+    if spend_limit_micros is not None and spend_limit_micros <= 0:
+        raise invalid_request("spend_limit: a spending limit must be more than zero.")
     plaintext = api_key_generate()
     limit = settings.API_KEYS_MAX_LIVE_PER_USER
     with transaction.atomic():
@@ -97,6 +104,7 @@ def api_key_create(
             digest=api_key_digest(plaintext),
             created_at=now,
             expires_at=expires_at,
+            spend_limit_micros=spend_limit_micros,
         )
     return api_key, plaintext
 

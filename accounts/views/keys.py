@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from django import forms
@@ -19,6 +20,7 @@ from accounts.models import User
 from accounts.selectors import api_key_get_for_user, api_keys_for_user, api_keys_live_for_user
 from accounts.services.api_keys import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, api_key_create, api_key_revoke
 from accounts.views.auth import signed_in_user
+from billing.money import usd_to_micros
 from comfyweb.errors import ApiError
 
 EXPIRY_CHOICES = [
@@ -37,6 +39,14 @@ class ApiKeyForm(forms.Form):
     )
     expires_in_days = forms.TypedChoiceField(
         choices=EXPIRY_CHOICES, required=False, coerce=int, empty_value=None, label="Expires"
+    )
+    spend_limit_usd = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100000"),
+        decimal_places=2,
+        label="Spending limit (USD)",
+        help_text="Optional: the most this key may ever spend. Leave empty for no limit beyond your balance.",
     )
 
 
@@ -60,12 +70,14 @@ def keys_page(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
+        limit = form.cleaned_data["spend_limit_usd"]
         try:
             api_key, plaintext = api_key_create(
                 user=user,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 expires_at=timezone.now() + timedelta(days=days) if days else None,
+                spend_limit_micros=usd_to_micros(limit) if limit is not None else None,
             )
         except ApiError as exc:
             form.add_error(None, exc.message)

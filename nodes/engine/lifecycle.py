@@ -31,6 +31,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.services.keys import key_spend_check
 from comfyweb.auth import (
     Principal,
     aauthenticate_request,
@@ -214,6 +215,8 @@ class CallLifecycle:
         table = price_table_current()
         quote = quote_compute(vendor=self.vendor.name, items=self.items, table=table)
         self._claim()
+        if principal.api_key is not None:  # a key with a spending limit (a hosted session's): 402 past it
+            key_spend_check(key=principal.api_key, amount_micros=quote.total_micros)
         admission = settle.usage_admit(
             principal=principal,
             facts=self._facts(),

@@ -58,6 +58,10 @@ def follow_bound_address(url: str) -> None:
     settings.PUBLIC_BASE_URL = url
     if not os.environ.get("CSRF_TRUSTED_ORIGINS"):
         settings.CSRF_TRUSTED_ORIGINS = [url] + [o for o in settings.CSRF_TRUSTED_ORIGINS if o != previous]
+    # The hosted-ComfyUI origin is the same server under another loopback name (settings: localhost).
+    canvas = url.replace("://127.0.0.1", "://localhost", 1)
+    if settings.CANVAS_BASE_URL and not os.environ.get("CANVAS_BASE_URL") and canvas != url:
+        settings.CANVAS_BASE_URL = canvas
 
 
 class Command(BaseCommand):
@@ -81,8 +85,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not options["no_seed"]:
             call_command("seed_demo")
+        from canvas.services import sessions_reconcile
+
+        sessions_reconcile()  # hosted sessions whose backends did not survive the restart end; orphans stop
         start_in_process_scheduler()
         self.stdout.write(self.style.SUCCESS(f"comfyweb is running at {url}  (Ctrl-C to stop)"))
+        if settings.CANVAS_BASE_URL:
+            self.stdout.write(f"hosted ComfyUI sessions are served at {settings.CANVAS_BASE_URL}")
         self.stdout.flush()
         config = uvicorn.Config(
             "comfyweb.asgi:application",

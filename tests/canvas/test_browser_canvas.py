@@ -1,0 +1,91 @@
+"""The real stock frontend (comfyui-frontend-package) through the proxy, in Debian's chromium: the user
+opens ComfyUI from the platform, the canvas loads on its own origin, its websocket connects, a queued
+prompt carries the session's key, and End session closes it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+from django.test import Client
+
+from canvas.models import CanvasSession, SessionStatus
+from canvas.services import session_key_plaintext
+from tests.browser.conftest import CHROMIUM_ARGS, browser, chromium_path  # noqa: F401 - fixtures
+from tests.canvas.conftest import Platform
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def frontend_root() -> str:
+    frontend = pytest.importorskip("comfyui_frontend_package")
+    from pathlib import Path
+
+    return str(Path(frontend.__file__).parent / "static")
+
+
+def _signed_in_context(browser: Any, platform: Platform, user: Any) -> Any:  # noqa: F811
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": platform.url}]
+    )
+    return context
+
+
+def test_the_stock_frontend_runs_logged_in_through_the_proxy(
+    canvas_platform: Platform,
+    browser: Any,  # noqa: F811 - the fixture imported above
+    frontend_root: str,
+    settings: Any,
+    owner: Any,
+) -> None:
+    settings.CANVAS_COMFYUI_EXTRA_ARGS = f"--front-end-root {frontend_root}"
+    context = _signed_in_context(browser, canvas_platform, owner)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    sockets: list[Any] = []
+    # A lambda, not the bound method: Playwright tags its handlers with an attribute, which builtins refuse.
+    page.on("websocket", lambda ws: sockets.append(ws))  # noqa: PLW0108
+
+    page.goto(canvas_platform.url + "/canvas")
+    page.click("text=Open ComfyUI")
+    # The start page polls, then hands over to the canvas origin with a ticket.
+    page.wait_for_url(f"{canvas_platform.canvas}/s/*/", timeout=60_000)
+    session = CanvasSession.objects.get(user=owner)
+    assert page.url == f"{canvas_platform.canvas}/s/{session.public_id}/"
+    page.wait_for_function("() => window.app && window.app.graph", timeout=60_000)
+    assert any(f"/s/{session.public_id}/ws" in ws.url for ws in sockets)
+    assert not any(ws.is_closed() for ws in sockets if f"/s/{session.public_id}/ws" in ws.url)
+
+    features = page.evaluate("async () => (await fetch('api/features')).json()")
+    assert features["comfy_api_base_url"] == canvas_platform.url
+    page.evaluate(
+        "async () => { const { api } = await import('./scripts/api.js');"
+        " await api.queuePrompt(0, { output: {}, workflow: {} }); }"
+    )
+    history = httpx.get(session.backend_url + "/api/history").json()
+    extras = [entry["prompt"][3] for entry in history.values()]
+    assert extras
+    assert all(extra["api_key_comfy_org"] == session_key_plaintext(session) for extra in extras)
+    # The frontend's own page never saw the platform's cookie: the canvas origin has only its own.
+    canvas_cookies = context.cookies(f"{canvas_platform.canvas}/s/{session.public_id}/")
+    assert {c["name"] for c in canvas_cookies} == {"canvas_session"}
+    assert all(c["httpOnly"] for c in canvas_cookies)
+
+    platform_page = context.new_page()
+    platform_page.goto(f"{canvas_platform.url}/canvas/{session.public_id}")
+    platform_page.click("text=End session")
+    platform_page.wait_for_url(canvas_platform.url + "/canvas")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.ENDED
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(ws.is_closed() for ws in sockets):
+        page.wait_for_timeout(100)
+    assert all(ws.is_closed() for ws in sockets)
+    assert page.goto(page.url).status == 410
+    context.close()
