@@ -14,6 +14,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,18 +70,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout or ()), daemon=True)
+    reader.start()
     deadline = time.monotonic() + STARTUP_SECONDS
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise AssertionError(f"serve exited: {process.stdout.read() if process.stdout else ''}")
+                reader.join(timeout=5)
+                raise AssertionError(f"serve exited: {''.join(output)}")
             try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                up = httpx.get(f"{url}/health", timeout=2).status_code == 200
+                if up and "running at" in "".join(output):
                     break
             except httpx.HTTPError:
-                time.sleep(0.3)
+                pass
+            time.sleep(0.3)
         else:
             raise AssertionError("serve did not answer /health in time")
+        env["SERVE_OUTPUT"] = "\n".join(output)
         yield url, env
     finally:
         process.terminate()
@@ -169,3 +177,14 @@ def test_createsuperuser_makes_a_staff_account_for_the_console(tmp_path: Path) -
         check=False,
     )
     assert shown.stdout.split() == ["True", "True", "True"], shown.stderr
+
+
+def test_the_startup_lines_name_the_real_address(server: tuple[str, dict[str, str]]) -> None:
+    url, env = server
+    printed = env["SERVE_OUTPUT"]
+    assert f"comfyweb is running at {url}" in printed
+    port = url.rsplit(":", 1)[1]
+    canvas = re.search(r"hosted ComfyUI sessions are served at (\S+)", printed)
+    if canvas is not None:  # the hosted-ComfyUI origin follows the port too
+        assert canvas.group(1) == f"http://localhost:{port}"
+    assert ":8000" not in printed
