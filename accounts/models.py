@@ -177,3 +177,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}:{self.subject_id}"
+
+
+class LoginFailures(models.Model):
+    """Failed sign-ins to one address from any client in the current hour: the account-wide slow-down of
+    accounts.services.login_throttle. Keyed by a hash of the normalised address (known or not, so the
+    slow-down says nothing about whether an account exists), never the address itself."""
+
+    email_digest = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "sign-in failures"
+        verbose_name_plural = "sign-in failures"
+
+    def __str__(self) -> str:
+        return f"{self.email_digest[:12]}…: {self.count}"

@@ -112,6 +112,6 @@ class SignedInNoStoreMiddleware(HybridMiddleware):
     @staticmethod
     def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            add_never_cache_headers(response)
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)  # a view that chose no-store itself keeps its own header
         return response

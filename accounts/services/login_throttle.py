@@ -6,26 +6,29 @@ Two limits, both lifted by a password reset (proving control of the mailbox):
    failures from one address pause sign-in to that account *from that address* for 15 minutes. Someone
    else's failures cannot lock the owner out of their own network. The form warns when 2 attempts are
    left, and the owner gets an e-mail (with a reset link) when a pause starts.
-2. **Per account, across all clients** (here, in the cache): after LOGIN_ACCOUNT_FREE_FAILURES failures
-   in an hour, every further attempt must wait, 30 s doubling up to 15 minutes after the last failure,
-   however many addresses the guesses come from (a credential-stuffing botnet gets a handful of guesses
-   an hour, quality.md A-02). A browser the owner has already signed in with (a signed cookie naming the
-   account, `LOGIN_TRUSTED_COOKIE`) is not slowed down, so the owner keeps signing in from it.
-   Attempts refused while waiting never reach the password check and do not extend the wait.
+2. **Per account, across all clients** (here, in `LoginFailures` rows keyed by a hash of the address):
+   after LOGIN_ACCOUNT_FREE_FAILURES failures in an hour, every further attempt must wait, 30 s doubling
+   up to 15 minutes after the last failure, however many addresses the guesses come from (a
+   credential-stuffing botnet gets a handful of guesses an hour, quality.md A-02). A browser the owner
+   has already signed in with (a signed cookie naming the account, `LOGIN_TRUSTED_COOKIE`) is not slowed
+   down, so the owner keeps signing in from it. Attempts refused while waiting never reach the password
+   check and do not extend the wait.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
+from accounts.models import LoginFailures
 from accounts.services.users import email_normalize
 
 TRUSTED_SALT = "accounts.login-trusted-browser"
@@ -40,48 +43,62 @@ def _digest(email: str) -> str:
     return hashlib.sha256(email_normalize(email).encode()).hexdigest()
 
 
-def _account_key(email: str) -> str:
-    return f"accounts:login-failures:{_digest(email)}"
-
-
 @dataclass(frozen=True)
 class AccountFailures:
     count: int
-    last_at: float
+    last_at: datetime | None
 
-    def wait_seconds(self, now: float) -> int:
+    def wait_seconds(self, now: datetime) -> int:
         """How long the account-wide slow-down still holds (0: an attempt may go ahead)."""
         over = self.count - int(settings.LOGIN_ACCOUNT_FREE_FAILURES)
-        if over < 0:
+        if over < 0 or self.last_at is None:
             return 0
         delay = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS << min(over, 16))
-        return max(0, math.ceil(self.last_at + delay - now))
+        return max(0, math.ceil((self.last_at - now).total_seconds() + delay))
 
 
-def account_failures(email: str) -> AccountFailures:
-    value = cache.get(_account_key(email))
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        return AccountFailures(0, 0.0)
-    return AccountFailures(int(value[0]), float(value[1]))
+def _current(row: LoginFailures | None, now: datetime) -> AccountFailures:
+    """The row's count, or nothing once the last failure is more than an hour old."""
+    if row is None or (now - row.last_at).total_seconds() > WINDOW_SECONDS:
+        return AccountFailures(0, None)
+    return AccountFailures(row.count, row.last_at)
 
 
-def account_failure_record(email: str, *, now: float | None = None) -> AccountFailures:
-    """Count one failed password check against the account (any client)."""
-    at = time.time() if now is None else now
-    state = AccountFailures(account_failures(email).count + 1, at)
-    cache.set(_account_key(email), [state.count, state.last_at], WINDOW_SECONDS)
-    return state
+def account_failures(email: str, *, now: datetime | None = None) -> AccountFailures:
+    row = LoginFailures.objects.filter(email_digest=_digest(email)).first()
+    return _current(row, now or timezone.now())
+
+
+def account_failure_record(email: str, *, now: datetime | None = None) -> AccountFailures:
+    """Count one failed password check against the account (any client), under the row's lock."""
+    at = now or timezone.now()
+    digest = _digest(email)
+    for _attempt in range(2):  # a racing first failure may create the row first: then update it
+        try:
+            with transaction.atomic():
+                row = LoginFailures.objects.select_for_update().filter(email_digest=digest).first()
+                if row is None:
+                    LoginFailures.objects.create(email_digest=digest, count=1, last_at=at)
+                    return AccountFailures(1, at)
+                row.count = _current(row, at).count + 1
+                row.last_at = at
+                row.save(update_fields=["count", "last_at"])
+                return AccountFailures(row.count, at)
+        except IntegrityError:
+            continue
+    return account_failures(email, now=at)
 
 
 def account_failures_clear(email: str) -> None:
-    cache.delete(_account_key(email))
+    LoginFailures.objects.filter(email_digest=_digest(email)).delete()
 
 
-def account_wait_seconds(request: HttpRequest, email: str, *, now: float | None = None) -> int:
+def account_wait_seconds(request: HttpRequest, email: str, *, now: datetime | None = None) -> int:
     """The slow-down for this attempt: 0 from a browser the owner already signed in with."""
     if browser_is_trusted(request, email):
         return 0
-    return account_failures(email).wait_seconds(time.time() if now is None else now)
+    at = now or timezone.now()
+    return account_failures(email, now=at).wait_seconds(at)
 
 
 # --- the owner's own browsers ------------------------------------------------------------------------------
