@@ -22,6 +22,7 @@ from nodes.engine.idempotency import idempotency_finish, request_fingerprint
 from nodes.engine.metered import metered
 from nodes.engine.polls import download, free_forward, poll
 from nodes.engine.types import Call
+from nodes.validation import validate_body
 from nodes.vendors import VENDORS
 
 
@@ -43,6 +44,7 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
         body = parse(request, route)
         call = _call_of(found, body)
         items = route.price(call) if route.price is not None else []  # 400 / 422: nothing reserved
+        validate_body(route, body, found.params)  # nodes/validation.py: 400 before anything is reserved
     except ApiError:
         if not route.public:
             await aauthenticate_request(request)

@@ -363,7 +363,7 @@ CASES = [
         "veo-31-fast-silent",
         "/proxy/veo/veo-3.1-fast-generate-001/generate",
         "veo",
-        800_000,
+        640_000,  # the 0.30.0 badge: $0.08/s at 720p without audio
         json={"instances": [{"prompt": "veo"}], "parameters": {"durationSeconds": 8, "generateAudio": False}},
     ),
     # The Ideogram routes answer synchronously.
