@@ -153,5 +153,6 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         file("image", op=("edit",)),
         file("mask", op=("edit",)),
     ),
-    "POST ideogram-v4/generate": (text("prompt"),),
+    # The V4 node sends `text_prompt`; Ideogram also takes `json_prompt` instead.
+    "POST ideogram-v4/generate": (text("text_prompt", required=False),),
 }

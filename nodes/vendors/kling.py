@@ -125,7 +125,7 @@ MODELS = sorted({model for model, _mode in VIDEO_PER_5S} | {model for model, _m,
 # delivered (`settled`).
 LIP_SYNC_MAX_5S = 2  # source video at most 10 s
 EDIT_MAX_SECONDS = 10  # omni-video edit (`refer_type: base`, no duration): the output is the source's length
-AVATAR_MAX_SECONDS = 60
+AVATAR_MAX_SECONDS = 300  # the avatar runs as long as its sound file: ComfyUI accepts up to 300 s
 MOTION_MAX_SECONDS = 30
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
 from nodes.vendors.common import (
     JSON_CAP,
     MULTIPART_CAP,
@@ -14,9 +14,12 @@ from nodes.vendors.common import (
     dig,
     each,
     file,
+    fixed,
     integer,
+    named,
     size,
     text,
+    text_id,
 )
 
 BADGE = "ComfyUI price badge (comfy_api_nodes/nodes_recraft.py, 2026)"
@@ -105,6 +108,10 @@ def delivered(data: Any, status: int) -> Any:
     return "success" if has_image else "failure"
 
 
+def style_created(data: Any, status: int) -> Outcome:
+    return "success" if text_id(dig(data, "id")) else "failure"
+
+
 def _model(call: Call) -> str:
     return str(call.body.value("model") or "recraftv3")
 
@@ -144,12 +151,26 @@ VENDOR = Vendor(
             ttl=SYNC_TTL,
             timeout_seconds=300,
         ),
-        Route("POST", "styles", "/styles", "upload", body="multipart", max_bytes=MULTIPART_CAP),
+        # Recraft charges for a custom style (the 0.30.0 badge of RecraftCreateStyleNode: $0.04 per style).
+        Route(
+            "POST",
+            "styles",
+            "/styles",
+            "sync",
+            body="multipart",
+            price=fixed("styles/create"),
+            model=named("recraft/styles"),
+            status=style_created,
+            max_bytes=MULTIPART_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=120,
+        ),
     ),
     prices={
         **{f"generate/{key}": ("image", micros, source) for key, (micros, source) in GENERATE.items()},
         "generate/style_references": ("call", *STYLE_REFERENCES),
         **{f"images/{op}": ("image", micros, source) for op, (micros, source) in OPERATIONS.items()},
+        "styles/create": ("style", 40_000, f"{BADGE}: $0.04 per style (RecraftCreateStyleNode)"),
         "credit": ("API unit", 1_000, CREDIT_SOURCE),
     },
 )
@@ -162,4 +183,5 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         text("prompt", op=("imageToImage", "inpaint", "replaceBackground")),
         file("mask", op=("inpaint",)),
     ),
+    "POST styles": (text("style", max_length=100), file("file1")),
 }

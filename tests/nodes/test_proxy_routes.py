@@ -139,7 +139,7 @@ CASES = [
         "kling-avatar",
         "/proxy/kling/v1/videos/avatar/image2video",
         "kling",
-        3_360_000,
+        16_800_000,  # 300 s of sound at $0.056/s
         json={"image": "aGk=", "sound_file": "aGk="},
     ),
     Case(
