@@ -25,7 +25,7 @@ CHECKS: dict[str, dict[str, tuple[Check, ...]]] = {
     "bfl": bfl.CHECKS,
     "kling": kling.CHECKS,
     "luma": luma.CHECKS,
-    "luma_2": luma.CHECKS,
+    "luma_2": luma.CHECKS_V2,
     "minimax": minimax.CHECKS,
     "pixverse": pixverse.CHECKS,
     "recraft": recraft.CHECKS,

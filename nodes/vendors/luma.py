@@ -228,3 +228,4 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     "POST generations/image": (text("prompt"),),
     "POST generations": (text("prompt"),),
 }
+CHECKS_V2: dict[str, tuple[Check, ...]] = {"POST generations": (text("prompt"),)}

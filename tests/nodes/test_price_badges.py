@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from comfyweb.errors import ApiError
 from nodes.engine.pricing import PriceTable
 from nodes.quotes import quote_call
 from nodes.vendors import VENDORS
+from tests.billing.support import figure
 from tests.nodes.badge_differences import DIFFERENCES
 from tests.nodes.badge_requests import NODES, SERVED_MODULES, NodeRefuses
 
@@ -221,7 +222,9 @@ def widgets_of(widgets: Mapping[str, Any], badge: Mapping[str, Any]) -> dict[str
     return {w["name"]: widgets.get(w["name"]) for w in badge["depends_on"]["widgets"]}
 
 
-def test_every_badge_agrees_with_the_platform_or_is_a_documented_difference() -> None:
+def test_every_badge_agrees_with_the_platform_or_is_a_documented_difference(
+    record_property: Callable[[str, object], None],
+) -> None:
     info = _object_info()
     counts = {"compared": 0, "agreeing": 0, "documented": 0, "not_served": 0}
     undocumented: list[str] = []
@@ -243,11 +246,8 @@ def test_every_badge_agrees_with_the_platform_or_is_a_documented_difference() ->
             counts["documented"] += 1
         else:
             undocumented.append(f"{node_id} ({outcome}): {detail}")
-    print(
-        "FIGURE PRICE-BADGES "
-        + " ".join(f"{key}={value}" for key, value in counts.items())
-        + f" undocumented={len(undocumented)}"
-    )
+    # FIGURE PRICE-BADGES compared=… agreeing=… documented=… not_served=… (issue 11 §1).
+    figure(record_property, "PRICE-BADGES", **counts, undocumented=len(undocumented))
     assert not undocumented, "undocumented differences:\n" + "\n".join(undocumented)
     assert not stale, "\n".join(stale)
     assert counts["compared"] == counts["agreeing"] + counts["documented"]
