@@ -25,6 +25,7 @@ from nodes.selectors import (
     usage_iter,
     usage_page,
 )
+from nodes.quotes import examples_quote
 from nodes.vendors import VENDORS
 
 CHART_WIDTH = 720
@@ -49,7 +50,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def pricing(request: HttpRequest) -> HttpResponse:
     version, vendors = price_list_current()
-    return render(request, "nodes/pricing.html", {"version": version, "vendors": vendors})
+    examples = examples_quote() if version is not None else []
+    return render(
+        request, "nodes/pricing.html", {"version": version, "vendors": vendors, "examples": examples}
+    )
 
 
 class UsageFilterForm(forms.Form):

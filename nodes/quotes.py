@@ -166,3 +166,56 @@ def quote_calls(calls: Any, *, table: PriceTable | None = None) -> list[dict[str
             continue
         answers.append(priced.payload())
     return answers
+
+
+@dataclass(frozen=True)
+class Example:
+    label: str
+    path: str
+    body: dict[str, Any]
+    files: tuple[str, ...] = ()
+
+
+# Typical API-node calls (as ComfyUI 0.30.0's nodes send them), priced on the Pricing page by `quote_call`.
+EXAMPLES = (
+    Example(
+        "Veo 3.1, 8 s 4K video with audio",
+        "/proxy/veo/veo-3.1-generate-001/generate",
+        {"instances": [{"prompt": "p"}], "parameters": {"durationSeconds": 8, "resolution": "4k"}},
+    ),
+    Example(
+        "Kling 3.0 Omni, 10 s 4K video",
+        "/proxy/kling/v1/videos/omni-video",
+        {"model_name": "kling-v3-omni", "prompt": "p", "mode": "4k", "duration": "10", "sound": "off"},
+    ),
+    Example(
+        "Flux.2 [pro], one 1024 x 1024 image",
+        "/proxy/bfl/flux-2-pro/generate",
+        {"prompt": "p", "width": 1024, "height": 1024},
+    ),
+    Example(
+        "GPT Image 2, high quality 3840 x 2160 image",
+        "/proxy/openai/images/generations",
+        {"model": "gpt-image-2", "prompt": "p", "quality": "high", "size": "3840x2160", "n": 1},
+    ),
+    Example(
+        "Recraft V4.1, four images",
+        "/proxy/recraft/image_generation",
+        {"model": "recraftv4_1", "prompt": "p", "size": "1024x1024", "n": 4},
+    ),
+)
+
+
+def examples_quote(*, table: PriceTable | None = None) -> list[tuple[Example, PricedCall | None]]:
+    """Each example's price now (None when the table in effect cannot price it)."""
+    table = table or price_table_current()
+    priced: list[tuple[Example, PricedCall | None]] = []
+    for example in EXAMPLES:
+        try:
+            quoted = quote_call(
+                method="POST", path=example.path, body=example.body, files=list(example.files), table=table
+            )
+        except ApiError:
+            quoted = None
+        priced.append((example, quoted))
+    return priced

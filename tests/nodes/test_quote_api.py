@@ -103,3 +103,13 @@ def test_it_refuses_a_malformed_request(proxy_comfy: ComfyClient, payload: Any) 
 def test_it_needs_an_api_key_or_token(proxy_prices: Any) -> None:
     reply = Client().post(QUOTE, data=json.dumps({"calls": [VEO_4K]}), content_type="application/json")
     assert reply.status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_pricing_page_prices_its_examples_with_the_same_function(proxy_prices: Any) -> None:
+    PricingSettings.objects.update_or_create(pk=1, defaults={"markup_bps": 5_000})
+    html = Client().get("/pricing").content.decode()
+    assert "Veo 3.1, 8 s 4K video with audio" in html
+    assert "$7.20" in html  # $0.60/s x 8 s = $4.80, + 50 %
+    assert "GPT Image 2, high quality 3840 x 2160 image" in html
+    assert "$1.24" in html  # ($0.804 + $0.02 allowance) x 1.5 = $1.236
