@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import ApiKey
 from billing.money import format_credits, format_usd
 from nodes.models import UsageRecord, UsageStatus
+from nodes.quotes import examples_quote
 from nodes.selectors import (
     Cursor,
     DaySpend,
@@ -25,7 +26,6 @@ from nodes.selectors import (
     usage_iter,
     usage_page,
 )
-from nodes.quotes import examples_quote
 from nodes.vendors import VENDORS
 
 CHART_WIDTH = 720
