@@ -170,7 +170,8 @@ def _check_size(check: Check, value: Any, form: bool) -> None:
         raise _bad(f"{check.name} must be a size such as '1024x1024'.")
     high = int(check.high or 0)
     if not all(1 <= int(side) <= high for side in found.groups()):
-        raise ApiError(400, "out_of_range", f"{check.name}: each side must be from 1 to {high} pixels.")
+        # quality.md B-12: an impossible size is a wrong value of the field, 400 invalid_request.
+        raise _bad(f"{check.name}: each side must be from 1 to {high} pixels.")
 
 
 _CHECKERS: dict[str, Callable[[Check, Any, bool], None]] = {

@@ -26,6 +26,7 @@ KLING_OMNI = "/proxy/kling/v1/videos/omni-video"
 VEO = "/proxy/veo/veo-3.1-generate-001/generate"
 IDEOGRAM_V3 = "/proxy/ideogram/ideogram-v3/generate"
 RECRAFT_VECTORIZE = "/proxy/recraft/images/vectorize"
+IDEOGRAM_JSON_V4 = "/proxy/ideogram/ideogram-v4/generate"
 
 
 def _refused(reply: Any, status: int, kind: str, upstream: RecordingTransport, entries: int) -> None:
@@ -47,7 +48,8 @@ def _refused(reply: Any, status: int, kind: str, upstream: RecordingTransport, e
         (OPENAI, {"model": "dall-e-2", "size": "1024x1024"}, "invalid_request"),  # missing
         (OPENAI, {"model": "dall-e-2", "prompt": {"text": "fox"}}, "invalid_request"),
         (OPENAI, {"model": "dall-e-2", "prompt": "x" * 32_001}, "invalid_request"),
-        (RECRAFT, {"prompt": "a fox", "size": "99999x99999"}, "out_of_range"),
+        (RECRAFT, {"prompt": "a fox", "size": "99999x99999"}, "invalid_request"),
+        (IDEOGRAM_JSON_V4, {"text_prompt": ["a"]}, "invalid_request"),
         (RECRAFT, {"prompt": "a fox", "size": "huge"}, "invalid_request"),
         (RECRAFT, {"prompt": 7, "size": "1024x1024"}, "invalid_request"),
         (RECRAFT, {"size": "1024x1024"}, "invalid_request"),
