@@ -11,6 +11,7 @@ route shares:
   traffic around the platform's own polling and settlement. ComfyUI's nodes never send one (their client
   drops unset fields), so no node is refused by this. A `null` value is not a URL and passes.
 - a multipart or form body must carry at least one field or file (a body of garbage parses to nothing);
+- JSON text is valid Unicode: a lone surrogate (`"\\ud800"`) cannot be forwarded as UTF-8 (issue 14 item 2);
 - every prompt-like text field that is present is a string (an array or an object is refused).
 
 Errors are `ApiError` 400 in the one error shape, like the engine's other bad-request errors.
@@ -65,7 +66,15 @@ def _squash(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
-def _refuse_callbacks_json(data: Any) -> None:
+def _unicode(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _bad("The request body has text that is not valid Unicode (a lone surrogate).") from exc
+
+
+def _walk_json(data: Any) -> None:
+    """Every value of a JSON body: no callback field, no lone surrogate (it cannot be forwarded as UTF-8)."""
     stack: list[Any] = [data]
     seen = 0
     while stack:
@@ -75,11 +84,14 @@ def _refuse_callbacks_json(data: Any) -> None:
             raise _bad("The request body has too many values.")
         if isinstance(value, dict):
             for key, item in value.items():
+                _unicode(str(key))
                 if _squash(str(key)) in CALLBACK_NAMES and item not in (None, ""):
                     raise _callback(str(key))
                 stack.append(item)
         elif isinstance(value, list):
             stack.extend(value)
+        elif isinstance(value, str):
+            _unicode(value)
 
 
 def _callback(name: str) -> ApiError:
@@ -203,7 +215,7 @@ def _check_generic(parsed_body: Body, declared: tuple[Check, ...]) -> None:
             if _squash(name) in CALLBACK_NAMES and any(values):
                 raise _callback(name)
     else:
-        _refuse_callbacks_json(parsed_body.json)
+        _walk_json(parsed_body.json)
     named = {check.name for check in declared}
     for prompt in PROMPT_NAMES:
         present, value = (False, None) if prompt in named else _lookup(parsed_body, prompt)

@@ -113,3 +113,54 @@ def test_the_pricing_page_prices_its_examples_with_the_same_function(proxy_price
     assert "$7.20" in html  # $0.60/s x 8 s = $4.80, + 50 %
     assert "GPT Image 2, high quality 3840 x 2160 image" in html
     assert "$1.24" in html  # ($0.804 + $0.02 allowance) x 1.5 = $1.236
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("call", "status", "kind"),
+    [
+        ("not an object", 400, "invalid_request"),
+        ({"method": "POST"}, 400, "invalid_request"),  # no path
+        ({"path": 5}, 400, "invalid_request"),
+        ({"path": "http://169.254.169.254/proxy/openai/images/generations"}, 404, "unknown_route"),
+        ({"path": "/customers/balance"}, 404, "unknown_route"),
+        ({"path": "/proxy/openai/../customers"}, 400, "invalid_request"),
+        ({"path": "/proxy/openai/images/generations", "body": [1]}, 400, "invalid_request"),
+        ({"path": "/proxy/recraft/images/vectorize", "body": {}, "files": "image"}, 400, "invalid_request"),
+        (
+            {"path": "/proxy/recraft/images/vectorize", "body": {"n": True}, "files": ["image"]},
+            400,
+            "invalid_request",
+        ),
+        (  # a lone surrogate: refused as /proxy refuses it (issue 14 item 2)
+            {"path": "/proxy/openai/images/generations", "body": {"model": "dall-e-2", "prompt": "\ud800"}},
+            400,
+            "invalid_request",
+        ),
+        (
+            {"path": "/proxy/openai/images/generations", "body": {"model": "dall-e-2", "prompt": "x"}},
+            None,
+            None,
+        ),
+        (
+            {
+                "path": "/proxy/openai/images/generations",
+                "body": {"prompt": "x", "callback_url": "https://e"},
+            },
+            400,
+            "callback_not_allowed",
+        ),
+        ({"path": "/proxy/openai/images/generations", "extra": 1}, 400, "invalid_request"),
+    ],
+)
+def test_it_answers_a_malformed_call_in_the_one_error_shape(
+    proxy_comfy: ComfyClient, call: Any, status: int | None, kind: str | None
+) -> None:
+    reply = _quote(proxy_comfy, [call])
+    assert reply.status_code == 200, reply.content[:300]
+    (answer,) = reply.json()["calls"]
+    if status is None:
+        assert answer["max_micros"] == 20_000  # priced like any other prompt
+        return
+    assert (answer["status"], answer["error"]["type"]) == (status, kind), answer
+    assert answer["message"] == answer["error"]["message"]

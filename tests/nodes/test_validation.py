@@ -85,6 +85,30 @@ def test_it_never_forwards_a_vendor_callback_url(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        (OPENAI, '"model": "dall-e-2"'),
+        (RECRAFT, '"size": "1024x1024"'),
+        (KLING_OMNI, '"model_name": "kling-video-o1"'),
+        ("/proxy/bfl/flux-pro-1.1-ultra/generate", '"aspect_ratio": "16:9"'),
+        ("/proxy/luma/generations", '"model": "ray-2"'),
+        ("/proxy/ideogram/generate", '"image_request": {"model": "V_2"}'),
+    ],
+)
+def test_it_refuses_a_lone_surrogate_before_reserving(
+    proxy_comfy: ComfyClient, proxy_upstream: RecordingTransport, path: str, extra: str
+) -> None:
+    """issue 14 item 2: `{"prompt":"\\ud800"}` answered 500 after the reservation, leaving the hold open."""
+    entries = LedgerEntry.objects.count()
+    raw = '{"prompt": "\\ud800", ' + extra + "}"
+    reply = proxy_comfy.client.post(
+        path, data=raw, content_type="application/json", headers=proxy_comfy._headers()
+    )
+    _refused(reply, 400, "invalid_request", proxy_upstream, entries)
+
+
+@pytest.mark.django_db
 def test_it_refuses_a_callback_url_in_a_form(
     proxy_comfy: ComfyClient, proxy_upstream: RecordingTransport
 ) -> None:
