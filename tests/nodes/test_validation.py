@@ -169,6 +169,14 @@ def test_every_declared_check_names_a_real_route() -> None:
         assert set(declared) <= labels, (vendor, set(declared) - labels)
 
 
+def test_each_vendor_of_a_module_gets_its_own_checks() -> None:
+    from nodes.vendors import CHECKS, luma
+
+    assert CHECKS["luma"] is luma.CHECKS
+    assert CHECKS["luma_2"] is luma.CHECKS_V2
+    assert set(CHECKS) == set(VENDORS)
+
+
 def test_a_check_for_some_path_values_runs_only_for_them() -> None:
     route = _route("recraft", "POST images/{op}")
     body = Body(format="multipart", raw=b"", fields={"n": ("1",)}, files=("image",))
