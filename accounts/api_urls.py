@@ -8,6 +8,7 @@ from accounts.views import keys
 urlpatterns: list[URLPattern | URLResolver] = [
     path("customers", api_views.CustomersView.as_view(), name="customers"),
     path("customers/me", api_views.CustomerMeView.as_view(), name="customers-me"),
+    path("customers/quote", api_views.QuoteView.as_view(), name="customers-quote"),
     path("customers/api-keys", api_views.ApiKeysView.as_view(), name="customers-api-keys"),
     path("customers/api-keys/<str:key_id>", api_views.ApiKeyDetailView.as_view(), name="customers-api-key"),
     path("releases", api_views.releases, name="releases"),

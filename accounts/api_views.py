@@ -26,6 +26,7 @@ from accounts.tokens import token_expires_at, token_issue
 from comfyweb.auth import Principal, authenticate_request
 from comfyweb.errors import ApiError, customer_not_found, unauthorized
 from comfyweb.times import rfc3339
+from nodes.quotes import quote_calls
 
 # --- Strict input ----------------------------------------------------------------------------------------
 
@@ -131,6 +132,18 @@ class ApiKeysView(PlatformApiView):
         response = Response(
             {"api_key": {**_api_key_payload(api_key), "plaintext_key": plaintext}}, status=201
         )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class QuoteView(PlatformApiView):
+    """`POST /customers/quote`: what API-node calls would hold, priced like `/proxy`; nothing is reserved."""
+
+    def post(self, request: Request) -> Response:
+        data = request.data
+        if not isinstance(data, dict) or set(data) != {"calls"}:
+            raise ApiError(400, "invalid_request", 'Send {"calls": [{"method", "path", "body"}, …]}.')
+        response = Response({"calls": quote_calls(data["calls"])})
         response["Cache-Control"] = "no-store"
         return response
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import ApiKey
 from billing.money import format_credits, format_usd
 from nodes.models import UsageRecord, UsageStatus
+from nodes.quotes import examples_quote
 from nodes.selectors import (
     Cursor,
     DaySpend,
@@ -49,7 +50,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def pricing(request: HttpRequest) -> HttpResponse:
     version, vendors = price_list_current()
-    return render(request, "nodes/pricing.html", {"version": version, "vendors": vendors})
+    examples = examples_quote() if version is not None else []
+    return render(
+        request, "nodes/pricing.html", {"version": version, "vendors": vendors, "examples": examples}
+    )
 
 
 class UsageFilterForm(forms.Form):

@@ -17,7 +17,13 @@ from accounts.services.api_keys import api_key_create
 
 pytestmark = pytest.mark.django_db
 
-POST_ENDPOINTS = ["/customers", "/customers/api-keys", "/customers/credit", "/customers/billing"]
+POST_ENDPOINTS = [
+    "/customers",
+    "/customers/api-keys",
+    "/customers/credit",
+    "/customers/billing",
+    "/customers/quote",
+]
 GET_ENDPOINTS = ["/customers/me", "/customers/api-keys", "/customers/balance", "/customers/events"]
 WEBHOOK = "/billing/stripe/webhook"
 

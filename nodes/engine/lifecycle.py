@@ -50,6 +50,7 @@ from nodes.engine.ratelimit import learn_key_owner, rate_limit_check
 from nodes.engine.timing import Timing
 from nodes.engine.types import Call, LineItem, Observation, Route, Vendor
 from nodes.models import ProxyJob, UsageStatus
+from nodes.validation import validate_body
 from nodes.vendors import VENDORS
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
         body = await bodies.aparse(request, route)
         call = Call(params=found.params, query=found.query, body=body)
         items = route.price(call) if route.price is not None else []  # 400 / 422: nothing reserved
+        validate_body(route, body, found.params)  # nodes/validation.py: 400 before anything is reserved
         content = await bodies.aforward_bytes(body)  # what is priced is what is forwarded (§4 rule 5)
         idem_key = idempotency_key(request) if route.kind in ("sync", "submit", "upload") else None
     except ApiError:

@@ -8,7 +8,17 @@ from typing import Any
 
 from billing.money import cents_to_micros, usd_to_micros
 from nodes.engine.types import Call, LineItem, Route, Vendor
-from nodes.vendors.common import IMAGE_TTL, JSON_CAP, dig, each, integer, status_of, text_id
+from nodes.vendors.common import (
+    IMAGE_TTL,
+    JSON_CAP,
+    Check,
+    dig,
+    each,
+    integer,
+    status_of,
+    text,
+    text_id,
+)
 
 BADGE = "ComfyUI price badge (comfy_api_nodes/nodes_bfl.py, 2026)"
 OLD_BADGE = "ComfyUI price badge (ComfyUI_frontend useNodePricing.ts, 2025)"
@@ -147,3 +157,11 @@ VENDOR = Vendor(
         },
     },
 )
+
+# Validated before reserving (nodes/validation.py): the prompt of the generators that need one.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST {model}/generate": (
+        text("prompt", model=("flux-pro-1.1-ultra", "flux-kontext-pro", "flux-kontext-max", "flux-pro-1.1")),
+        text("prompt", model=("flux-2-pro", "flux-2-max")),
+    ),
+}

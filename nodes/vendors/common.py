@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from comfyweb.errors import ApiError
 from nodes.engine.types import MB, Call, LineItem, Outcome, StatusFn
@@ -16,6 +17,42 @@ SYNC_TTL = timedelta(minutes=20 + 40)
 JSON_CAP = 32 * MB  # JSON bodies carry base64 images (≤ 2048² pixels each)
 MULTIPART_CAP = 64 * MB
 VIDEO_UPLOAD_CAP = 200 * MB
+
+
+CheckKind = Literal["text", "int", "number", "bool", "object", "list", "size", "file"]
+PROMPT_MAX = 10_000  # characters: above every vendor's own prompt limit (OpenAI's 32,000 is set per route)
+SIDE_MAX = 8192  # pixels: no vendor here makes an image side longer
+
+
+@dataclass(frozen=True)
+class Check:
+    """One field of a route's body that is validated before anything is reserved (quality.md B-08/B-09/B-12).
+
+    `name` is a top-level field, or a dotted path into objects and lists ("instances.0.prompt"); `file`
+    checks name a multipart file field. `when` limits the check to path params with those values
+    (`{"kind": ("text2video",)}`). Checked by `nodes.validation.validate_body`.
+    """
+
+    name: str
+    kind: CheckKind
+    required: bool = False
+    max_length: int = PROMPT_MAX  # text: characters; list: items
+    low: float | None = None
+    high: float | None = None
+    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def text(name: str, *, required: bool = True, max_length: int = PROMPT_MAX, **when: tuple[str, ...]) -> Check:
+    return Check(name, "text", required=required, max_length=max_length, when=when)
+
+
+def file(name: str, **when: tuple[str, ...]) -> Check:
+    return Check(name, "file", required=True, when=when)
+
+
+def size(name: str, *, side_max: int = SIDE_MAX) -> Check:
+    """A "WxH" size (both sides 1..side_max); "auto" and ratio strings ("16:9") are the vendor's to judge."""
+    return Check(name, "size", low=1, high=side_max)
 
 
 def _out_of_range(name: str, low: int, high: int) -> ApiError:

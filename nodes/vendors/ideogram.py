@@ -6,7 +6,21 @@ from typing import Any
 
 from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
-from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer, named, obj
+from nodes.vendors.common import (
+    JSON_CAP,
+    MULTIPART_CAP,
+    SYNC_TTL,
+    Check,
+    choice,
+    dig,
+    each,
+    file,
+    integer,
+    named,
+    obj,
+    size,
+    text,
+)
 
 BADGE = "ComfyUI price badge (ComfyUI_frontend useNodePricing.ts)"
 V3_SOURCE = f"{BADGE}, IdeogramV3: $0.03 / $0.06 / $0.09 x num_images (TURBO / DEFAULT|BALANCED / QUALITY)"
@@ -129,3 +143,16 @@ VENDOR = Vendor(
         **{f"v4/{speed}": ("image", micros, ESTIMATE) for speed, micros in V4.items()},
     },
 )
+
+# Validated before reserving (nodes/validation.py).
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST generate": (Check("image_request", "object", required=True), text("image_request.prompt")),
+    "POST ideogram-v3/{op}": (
+        text("prompt"),
+        size("resolution", side_max=4096),
+        file("image", op=("edit",)),
+        file("mask", op=("edit",)),
+    ),
+    # The V4 node sends `text_prompt`; Ideogram also takes `json_prompt` instead.
+    "POST ideogram-v4/generate": (text("text_prompt", required=False),),
+}

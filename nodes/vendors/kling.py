@@ -18,6 +18,7 @@ from nodes.vendors.common import (
     IMAGE_TTL,
     JSON_CAP,
     VIDEO_TTL,
+    Check,
     choice,
     dig,
     each,
@@ -27,6 +28,7 @@ from nodes.vendors.common import (
     query,
     seconds,
     status_of,
+    text,
     text_id,
 )
 
@@ -70,10 +72,14 @@ PER_SECOND = {
     ("kling-v3", "pro", ""): 112_000,
     ("kling-v3", "std", "audio"): 126_000,
     ("kling-v3", "pro", "audio"): 168_000,
+    ("kling-v3", "4k", ""): 420_000,  # 4K: one rate with or without native audio
+    ("kling-v3", "4k", "audio"): 420_000,
     ("kling-v3-omni", "std", ""): 84_000,
     ("kling-v3-omni", "pro", ""): 112_000,
     ("kling-v3-omni", "std", "audio"): 112_000,
     ("kling-v3-omni", "pro", "audio"): 140_000,
+    ("kling-v3-omni", "4k", ""): 420_000,
+    ("kling-v3-omni", "4k", "audio"): 420_000,
     ("kling-v3-omni", "std", "video"): 126_000,
     ("kling-v3-omni", "pro", "video"): 168_000,
 }
@@ -123,12 +129,20 @@ MODELS = sorted({model for model, _mode in VIDEO_PER_5S} | {model for model, _m,
 # Lengths the request does not state: the longest the route accepts is held; the poll settles on the length
 # delivered (`settled`).
 LIP_SYNC_MAX_5S = 2  # source video at most 10 s
-AVATAR_MAX_SECONDS = 60
+EDIT_MAX_SECONDS = 10  # omni-video edit (`refer_type: base`, no duration): the output is the source's length
+AVATAR_MAX_SECONDS = 300  # the avatar runs as long as its sound file: ComfyUI accepts up to 300 s
 MOTION_MAX_SECONDS = 30
 
 
 def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _edits_a_video(call: Call) -> bool:
+    """Omni edit-video sends its source as `refer_type: base` and no duration: the source's length."""
+    return any(
+        isinstance(v, dict) and v.get("refer_type") == "base" for v in _items(call.body.value("video_list"))
+    )
 
 
 def _variant(call: Call, model: str) -> str:
@@ -141,8 +155,9 @@ def _variant(call: Call, model: str) -> str:
 
 def _video(call: Call, *, default_model: str, source: Any = None) -> list[LineItem]:
     model = choice(call, "model_name", default=default_model, allowed=MODELS, source=source)
-    mode = choice(call, "mode", default="std", allowed=("std", "pro"), source=source)
-    duration = seconds(call, "duration", default=5, low=1, high=15, source=source)
+    mode = choice(call, "mode", default="std", allowed=("std", "pro", "4k"), source=source)
+    longest = EDIT_MAX_SECONDS if source is None and _edits_a_video(call) else 5
+    duration = seconds(call, "duration", default=longest, low=1, high=15, source=source)
     if (model, mode) in VIDEO_PER_5S:
         return each(f"video/{model}/{mode}/5s", -(-duration // 5))
     variant = _variant(call, model) if source is None else ""
@@ -439,3 +454,18 @@ VENDOR = Vendor(
         **{key: (key.rsplit("/", 1)[1], micros, source) for key, (micros, source) in FIXED.items()},
     },
 )
+
+# Validated before reserving (nodes/validation.py). Kling 3.0 storyboards send no `prompt` on text2video
+# (the shots carry it), so it is required only where every node sends it.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST v1/videos/{kind}": (
+        text("prompt", max_length=2500, kind=("omni-video",)),
+        text("image", required=False, kind=("image2video",)),
+    ),
+    "POST v1/videos/avatar/image2video": (text("image"),),
+    "POST v1/images/{kind}": (
+        text("prompt", max_length=2500, kind=("generations", "omni-image")),
+        text("human_image", kind=("kolors-virtual-try-on",)),
+        text("cloth_image", kind=("kolors-virtual-try-on",)),
+    ),
+}

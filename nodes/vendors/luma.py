@@ -9,12 +9,14 @@ from nodes.vendors.common import (
     IMAGE_TTL,
     JSON_CAP,
     VIDEO_TTL,
+    Check,
     choice,
     dig,
     each,
     param,
     seconds,
     status_of,
+    text,
     text_id,
 )
 
@@ -220,3 +222,10 @@ VENDOR_V2 = Vendor(
         },
     },
 )
+
+# Validated before reserving (nodes/validation.py).
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST generations/image": (text("prompt"),),
+    "POST generations": (text("prompt"),),
+}
+CHECKS_V2: dict[str, tuple[Check, ...]] = {"POST generations": (text("prompt"),)}

@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from nodes.engine.types import Call, LineItem, Route, Vendor
-from nodes.vendors.common import JSON_CAP, VIDEO_TTL, choice, dig, each, query, seconds, status_of, text_id
+from nodes.vendors.common import (
+    JSON_CAP,
+    VIDEO_TTL,
+    Check,
+    choice,
+    dig,
+    each,
+    query,
+    seconds,
+    status_of,
+    text_id,
+)
 
 BADGE = "ComfyUI price badge (comfy_api_nodes/nodes_minimax.py, 2026)"
 ESTIMATE = (
@@ -98,3 +109,7 @@ VENDOR = Vendor(
         },
     },
 )
+
+# Validated before reserving (nodes/validation.py): the generic rules only (a prompt is optional with a
+# first frame).
+CHECKS: dict[str, tuple[Check, ...]] = {}

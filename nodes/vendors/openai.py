@@ -6,7 +6,17 @@ from typing import Any
 
 from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
-from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer
+from nodes.vendors.common import (
+    JSON_CAP,
+    MULTIPART_CAP,
+    SYNC_TTL,
+    Check,
+    choice,
+    dig,
+    each,
+    integer,
+    text,
+)
 
 BADGE = "ComfyUI price badge (ComfyUI_frontend useNodePricing.ts)"
 DALLE2_SOURCE = f"{BADGE}, OpenAIDalle2: $0.016 / $0.018 / $0.02 x n for 256 / 512 / 1024"
@@ -37,15 +47,49 @@ GPT_IMAGE = {
 }
 GPT_MODELS = {"gpt-image-1": (10, 40), "gpt-image-1.5": (8, 32), "gpt-image-2": (8, 30)}  # µ$ per token
 SIZES = ("1024x1024", "1024x1536", "1536x1024", "auto")
+# gpt-image-2 also makes 2K and 4K images and custom sizes (ComfyUI 0.30.0 nodes_openai.py: multiples of 16,
+# longest edge <= 3840, aspect <= 3:1, 655,360-8,294,400 pixels). Its badge gives one range per quality
+# whatever the size; the hold is the top of that range (the largest image), settled on `usage` tokens.
+GPT2_SIZES = (*SIZES, "2048x2048", "2048x1152", "1152x2048", "3840x2160", "2160x3840")
+GPT2_SOURCE = (
+    "ComfyUI 0.30.0 price badge (nodes_openai.py, OpenAIGPTImageNodeV2): gpt-image-2 $0.0058-0.0228 low, "
+    "$0.0492-0.2016 medium, $0.198-0.804 high per image; the top of the range is held, settled on `usage`"
+)
+GPT2_IMAGE = {"low": 22_800, "medium": 201_600, "high": 804_000}
+CUSTOM_PIXELS = (655_360, 8_294_400)
+
+
+def custom_size(value: Any) -> bool:
+    """A gpt-image-2 custom size as the node builds it ("WxH"): the limits OpenAI states for the model."""
+    if not isinstance(value, str) or value.count("x") != 1:
+        return False
+    width_text, height_text = value.split("x")
+    if not (
+        width_text.isdigit() and height_text.isdigit() and len(width_text) <= 5 and len(height_text) <= 5
+    ):
+        return False
+    width, height = int(width_text), int(height_text)
+    if not width or not height or width % 16 or height % 16 or max(width, height) > 3840:
+        return False
+    return (
+        max(width, height) <= 3 * min(width, height)
+        and CUSTOM_PIXELS[0] <= width * height <= CUSTOM_PIXELS[1]
+    )
 
 
 def _gpt_items(call: Call, model: str, input_images: int) -> list[LineItem]:
     quality = choice(call, "quality", default="auto", allowed=("low", "medium", "high", "auto"))
-    size = choice(call, "size", default="auto", allowed=SIZES)
     count = integer(call, "n", default=1, low=1, high=10)
     tier = "high" if quality == "auto" else quality
-    shape = "square" if size == "1024x1024" else "wide"
-    items = [LineItem(f"gpt-image/{tier}/{shape}", count), LineItem("gpt-image/input_allowance", 1)]
+    if model == "gpt-image-2":
+        size = call.body.value("size")
+        if not custom_size(size):
+            choice(call, "size", default="auto", allowed=GPT2_SIZES)
+        output = LineItem(f"gpt-image-2/{tier}", count)
+    else:
+        size = choice(call, "size", default="auto", allowed=SIZES)
+        output = LineItem(f"gpt-image/{tier}/{'square' if size == '1024x1024' else 'wide'}", count)
+    items = [output, LineItem("gpt-image/input_allowance", 1)]
     if input_images:
         items.append(LineItem("gpt-image/input_image", input_images))
     return items
@@ -139,9 +183,16 @@ VENDOR = Vendor(
             f"gpt-image/{q}/{shape}": ("image", micros, GPT_SOURCE)
             for (q, shape), micros in GPT_IMAGE.items()
         },
+        **{f"gpt-image-2/{q}": ("image", micros, GPT2_SOURCE) for q, micros in GPT2_IMAGE.items()},
         "gpt-image/input_allowance": ("call", 20_000, ALLOWANCE),
         "gpt-image/input_image": ("image", 30_000, ALLOWANCE),
         **{f"{m}/input_token": ("token", prices[0], PER_UNIT_SOURCE) for m, prices in GPT_MODELS.items()},
         **{f"{m}/output_token": ("token", prices[1], PER_UNIT_SOURCE) for m, prices in GPT_MODELS.items()},
     },
 )
+
+# Validated before reserving (nodes/validation.py): OpenAI's own prompt limit.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST images/generations": (text("prompt", max_length=32_000),),
+    "POST images/edits": (text("prompt", max_length=32_000),),
+}

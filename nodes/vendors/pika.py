@@ -10,14 +10,17 @@ from nodes.vendors.common import (
     MULTIPART_CAP,
     VIDEO_TTL,
     VIDEO_UPLOAD_CAP,
+    Check,
     choice,
     dig,
     each,
+    file,
     fixed,
     named,
     param,
     seconds,
     status_of,
+    text,
     text_id,
 )
 
@@ -113,3 +116,12 @@ VENDOR = Vendor(
         **{name: ("video", micros, SOURCE) for name, micros in EFFECTS.items()},
     },
 )
+
+# Validated before reserving (nodes/validation.py): the form's prompt and source files.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST generate/2.2/t2v": (text("promptText"),),
+    "POST generate/2.2/i2v": (file("image"),),
+    "POST generate/pikadditions": (file("video"), file("image")),
+    "POST generate/pikaswaps": (file("video"),),
+    "POST generate/pikaffects": (file("image"),),
+}

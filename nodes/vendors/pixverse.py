@@ -9,6 +9,7 @@ from nodes.vendors.common import (
     JSON_CAP,
     MULTIPART_CAP,
     VIDEO_TTL,
+    Check,
     choice,
     dig,
     each,
@@ -16,6 +17,7 @@ from nodes.vendors.common import (
     param,
     seconds,
     status_of,
+    text,
     text_id,
 )
 
@@ -114,3 +116,6 @@ VENDOR = Vendor(
         },
     },
 )
+
+# Validated before reserving (nodes/validation.py).
+CHECKS: dict[str, tuple[Check, ...]] = {"POST video/{kind}/generate": (text("prompt", max_length=2048),)}

@@ -4,14 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodes.engine.types import Call, LineItem, Route, Vendor
-from nodes.vendors.common import JSON_CAP, MULTIPART_CAP, SYNC_TTL, choice, dig, each, integer
+from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
+from nodes.vendors.common import (
+    JSON_CAP,
+    MULTIPART_CAP,
+    SYNC_TTL,
+    Check,
+    choice,
+    dig,
+    each,
+    file,
+    fixed,
+    integer,
+    named,
+    size,
+    text,
+    text_id,
+)
 
 BADGE = "ComfyUI price badge (comfy_api_nodes/nodes_recraft.py, 2026)"
 V4_BADGE = f"{BADGE}, RecraftV4TextToImageNode / RecraftV4TextToVectorNode"
 V2_SOURCE = (
     "estimate: Recraft V2 is no longer offered by the ComfyUI nodes and no current public figure was found; "
     "kept at $0.022 raster / $0.044 vector, the last published Recraft V2 API price"
+)
+FLASH_SOURCE = (
+    "Recraft API price list (recraft.ai/docs/api-reference/pricing, as on vercel.com/ai-gateway/models/"
+    "recraft-v4.1-flash, 2026): $0.007 per image, raster only; not offered by ComfyUI 0.30.0's nodes"
 )
 CREDIT_SOURCE = "Recraft reply `credits` in API units ($1 per 1,000 units, recraft.ai/docs pricing)"
 VECTOR_STYLES = ("vector_illustration", "icon", "logo_raster")
@@ -29,6 +48,7 @@ GENERATE = {
     "recraftv4_1_utility/raster": (35_000, f"{V4_BADGE}: $0.035 x n"),
     "recraftv4_1_pro/raster": (210_000, f"{V4_BADGE}: $0.21 x n"),
     "recraftv4_1_utility_pro/raster": (210_000, f"{V4_BADGE}: $0.21 x n"),
+    "recraftv4_1_flash/raster": (7_000, FLASH_SOURCE),
     "recraftv4_styles/raster": (35_000, f"{V4_BADGE}: $0.035 x n"),
     "recraftv4_styles_pro/raster": (100_000, f"{V4_BADGE}: $0.10 x n"),
     "recraftv4_1_vector/vector": (80_000, f"{V4_BADGE}: $0.08 x n"),
@@ -88,6 +108,10 @@ def delivered(data: Any, status: int) -> Any:
     return "success" if has_image else "failure"
 
 
+def style_created(data: Any, status: int) -> Outcome:
+    return "success" if text_id(dig(data, "id")) else "failure"
+
+
 def _model(call: Call) -> str:
     return str(call.body.value("model") or "recraftv3")
 
@@ -127,12 +151,37 @@ VENDOR = Vendor(
             ttl=SYNC_TTL,
             timeout_seconds=300,
         ),
-        Route("POST", "styles", "/styles", "upload", body="multipart", max_bytes=MULTIPART_CAP),
+        # Recraft charges for a custom style (the 0.30.0 badge of RecraftCreateStyleNode: $0.04 per style).
+        Route(
+            "POST",
+            "styles",
+            "/styles",
+            "sync",
+            body="multipart",
+            price=fixed("styles/create"),
+            model=named("recraft/styles"),
+            status=style_created,
+            max_bytes=MULTIPART_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=120,
+        ),
     ),
     prices={
         **{f"generate/{key}": ("image", micros, source) for key, (micros, source) in GENERATE.items()},
         "generate/style_references": ("call", *STYLE_REFERENCES),
         **{f"images/{op}": ("image", micros, source) for op, (micros, source) in OPERATIONS.items()},
+        "styles/create": ("style", 40_000, f"{BADGE}: $0.04 per style (RecraftCreateStyleNode)"),
         "credit": ("API unit", 1_000, CREDIT_SOURCE),
     },
 )
+
+# Validated before reserving (nodes/validation.py): prompts, the output size, the source image (and mask).
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST image_generation": (text("prompt"), size("size", side_max=4096)),
+    "POST images/{op}": (
+        file("image"),
+        text("prompt", op=("imageToImage", "inpaint", "replaceBackground")),
+        file("mask", op=("inpaint",)),
+    ),
+    "POST styles": (text("style", max_length=100), file("file1")),
+}

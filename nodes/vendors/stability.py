@@ -9,12 +9,15 @@ from nodes.vendors.common import (
     IMAGE_TTL,
     MULTIPART_CAP,
     SYNC_TTL,
+    Check,
     choice,
     dig,
     each,
+    file,
     fixed,
     named,
     param,
+    text,
     text_id,
 )
 
@@ -147,3 +150,15 @@ VENDOR = Vendor(
         },
     },
 )
+
+# Validated before reserving (nodes/validation.py): the form's prompt and source files.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST v2beta/stable-image/generate/ultra": (text("prompt"),),
+    "POST v2beta/stable-image/generate/sd3": (text("prompt"),),
+    "POST v2beta/stable-image/upscale/conservative": (file("image"), text("prompt")),
+    "POST v2beta/stable-image/upscale/fast": (file("image"),),
+    "POST v2beta/stable-image/upscale/creative": (file("image"), text("prompt")),
+    "POST v2beta/audio/stable-audio-2/text-to-audio": (text("prompt"),),
+    "POST v2beta/audio/stable-audio-2/audio-to-audio": (file("audio"), text("prompt")),
+    "POST v2beta/audio/stable-audio-2/inpaint": (file("audio"), text("prompt")),
+}

@@ -7,34 +7,56 @@ from typing import Any
 
 from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
-from nodes.vendors.common import JSON_CAP, VIDEO_TTL, dig, each, flag, integer, seconds, text_id
-
-# ComfyUI's Veo badges (ComfyUI_frontend pricing table, 2025-2026): Veo 2 $0.50/s; Veo 3.0/3.1 $3.20 (audio)
-# / $1.60 (silent) per 8 s clip; Veo 3.0/3.1 Fast $1.20 / $0.80 per 8 s clip. Google reports no cost.
-BADGE = "ComfyUI price badge (ComfyUI_frontend, VeoVideoGenerationNode / Veo3VideoGenerationNode)"
-V2 = f"{BADGE}: $0.50/s"
-V3_AUDIO = f"{BADGE}: $3.20 per 8 s with audio = $0.40/s"
-V3_SILENT = f"{BADGE}: $1.60 per 8 s without audio = $0.20/s"
-FAST_AUDIO = f"{BADGE}: $1.20 per 8 s with audio = $0.15/s"
-FAST_SILENT = f"{BADGE}: $0.80 per 8 s without audio = $0.10/s"
-LITE = (
-    "estimate: no ComfyUI badge for veo-3.1-lite; Google's Gemini API price as quoted by third parties is "
-    "$0.05/s at 720p and $0.08/s at 1080p, so {} is charged {}"
+from nodes.vendors.common import (
+    JSON_CAP,
+    VIDEO_TTL,
+    Check,
+    choice,
+    dig,
+    each,
+    flag,
+    integer,
+    seconds,
+    text,
+    text_id,
 )
-PER_SECOND = {
-    ("veo-2.0-generate-001", "silent"): (500_000, V2),
-    ("veo-3.0-generate-001", "audio"): (400_000, V3_AUDIO),
-    ("veo-3.0-generate-001", "silent"): (200_000, V3_SILENT),
-    ("veo-3.0-fast-generate-001", "audio"): (150_000, FAST_AUDIO),
-    ("veo-3.0-fast-generate-001", "silent"): (100_000, FAST_SILENT),
-    ("veo-3.1-generate-001", "audio"): (400_000, V3_AUDIO),
-    ("veo-3.1-generate-001", "silent"): (200_000, V3_SILENT),
-    ("veo-3.1-fast-generate-001", "audio"): (150_000, FAST_AUDIO),
-    ("veo-3.1-fast-generate-001", "silent"): (100_000, FAST_SILENT),
-    ("veo-3.1-lite-generate-001", "audio"): (80_000, LITE.format("audio", "the 1080p rate (the ceiling)")),
-    ("veo-3.1-lite-generate-001", "silent"): (50_000, LITE.format("silent", "the 720p rate (unconfirmed)")),
+
+# ComfyUI 0.30.0's Veo badges (comfy_api_nodes/nodes_veo2.py: VeoVideoGenerationNode, Veo3VideoGenerationNode,
+# Veo3FirstLastFrameNode), $ per second by model, audio and `parameters.resolution`. Google reports no cost.
+BADGE = "ComfyUI 0.30.0 price badge (nodes_veo2.py, Veo3VideoGenerationNode / Veo3FirstLastFrameNode)"
+RESOLUTIONS = ("720p", "1080p", "4k")
+# (model, audio) → µ$ per second at 720p, 1080p, 4k (None: the model makes no 4K video).
+RATES: dict[tuple[str, str], tuple[int, int, int | None]] = {
+    ("veo-2.0-generate-001", "silent"): (500_000, 500_000, None),
+    ("veo-3.0-generate-001", "audio"): (400_000, 400_000, None),
+    ("veo-3.0-generate-001", "silent"): (200_000, 200_000, None),
+    ("veo-3.0-fast-generate-001", "audio"): (150_000, 150_000, None),
+    ("veo-3.0-fast-generate-001", "silent"): (100_000, 100_000, None),
+    ("veo-3.1-generate-001", "audio"): (400_000, 400_000, 600_000),
+    ("veo-3.1-generate-001", "silent"): (200_000, 200_000, 400_000),
+    ("veo-3.1-fast-generate-001", "audio"): (100_000, 120_000, 300_000),
+    ("veo-3.1-fast-generate-001", "silent"): (80_000, 100_000, 250_000),
+    ("veo-3.1-lite-generate-001", "audio"): (50_000, 80_000, None),
+    ("veo-3.1-lite-generate-001", "silent"): (30_000, 50_000, None),
 }
-MODELS = sorted({model for model, _ in PER_SECOND})
+
+
+def _key(model: str, audio: str, resolution: str) -> str:
+    """720p (Vertex's default) keeps the historical row name; other resolutions name theirs."""
+    return f"{model}/{audio}/second" if resolution == "720p" else f"{model}/{audio}/{resolution}/second"
+
+
+def _source(model: str, audio: str, resolution: str, micros: int) -> str:
+    return f"{BADGE}: ${micros / 1_000_000:.2f}/s for {model} {resolution} {audio}"
+
+
+PER_SECOND = {
+    _key(model, audio, res): (micros, _source(model, audio, res, micros))
+    for (model, audio), rates in RATES.items()
+    for res, micros in zip(RESOLUTIONS, rates, strict=True)
+    if micros is not None
+}
+MODELS = sorted({model for model, _ in RATES})
 _OPERATION = re.compile(r"[A-Za-z0-9_.:/\-]{1,600}")
 
 
@@ -45,7 +67,12 @@ def price(call: Call) -> list[LineItem]:
     duration = seconds(call, "durationSeconds", default=8, low=1, high=8, source=params)
     samples = integer(call, "sampleCount", default=1, low=1, high=4, source=params)
     audio = model != "veo-2.0-generate-001" and flag(call, "generateAudio", default=True, source=params)
-    return each(f"{model}/{'audio' if audio else 'silent'}/second", duration * samples)
+    sound = "audio" if audio else "silent"
+    resolution = choice(call, "resolution", default="720p", allowed=RESOLUTIONS, source=params)
+    key = _key(model, sound, resolution)
+    if key not in PER_SECOND:
+        raise ApiError(422, "price_unavailable", f"This request cannot be priced: {model} at {resolution}.")
+    return each(key, duration * samples)
 
 
 def operation_name(call: Call) -> str:
@@ -110,8 +137,15 @@ VENDOR = Vendor(
             timeout_seconds=60,
         ),
     ),
-    prices={
-        f"{model}/{audio}/second": ("second", micros, source)
-        for (model, audio), (micros, source) in PER_SECOND.items()
-    },
+    prices={key: ("second", micros, source) for key, (micros, source) in PER_SECOND.items()},
 )
+
+# Validated before reserving (nodes/validation.py): one instance with its prompt.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "POST {model}/generate": (
+        Check("instances", "list", required=True, max_length=4),
+        Check("instances.0", "object", required=True),
+        text("instances.0.prompt"),
+        Check("parameters", "object"),
+    ),
+}

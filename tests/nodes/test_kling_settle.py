@@ -70,16 +70,16 @@ def _usage(owner: Any) -> UsageRecord:
     [
         # 4.2 s is one started 5 s block, of the two held for a 10 s source: $0.077, not $0.154.
         (LIP_SYNC, _lip_sync("hello [short]"), (_sold(LIP_SYNC_PER_5S, 2), _sold(LIP_SYNC_PER_5S, 1))),
-        # 4.2 s is 5 started seconds of the 60 held: $0.308, not $3.696.
+        # 4.2 s is 5 started seconds of the 300 held (ComfyUI accepts 300 s of sound): $0.308, not $18.48.
         (
             AVATAR,
             {"image": "https://i", "sound_file": "https://a", "prompt": "talk [short]", "mode": "std"},
-            (_sold(AVATAR_STD_PER_SECOND, 60), _sold(AVATAR_STD_PER_SECOND, 5)),
+            (_sold(AVATAR_STD_PER_SECOND, 300), _sold(AVATAR_STD_PER_SECOND, 5)),
         ),
         (
             AVATAR,
             {"image": "https://i", "sound_file": "https://a", "prompt": "talk [short]", "mode": "pro"},
-            (_sold(AVATAR_PRO_PER_SECOND, 60), _sold(AVATAR_PRO_PER_SECOND, 5)),
+            (_sold(AVATAR_PRO_PER_SECOND, 300), _sold(AVATAR_PRO_PER_SECOND, 5)),
         ),
         (
             MOTION,
@@ -118,11 +118,11 @@ def test_it_figures_the_exact_lip_sync_and_avatar_charges(kling_comfy: ComfyClie
 @pytest.mark.parametrize(
     ("path", "body", "charged"),
     [
-        # Without the marker the avatar's audio runs the full 60 s: the quote is the charge.
+        # Without the marker the avatar's audio runs the full 300 s: the quote is the charge.
         (
             AVATAR,
             {"image": "https://i", "sound_file": "https://a", "prompt": "talk", "mode": "std"},
-            _sold(AVATAR_STD_PER_SECOND, 60),
+            _sold(AVATAR_STD_PER_SECOND, 300),
         ),
         # A 10 s text-to-video is charged its 10 s, though the sandbox's file is shorter.
         (

@@ -131,14 +131,14 @@ def test_it_prices_stability_as_the_badge(path: str, fields: dict[str, Any], dol
     assert quote("stability", path, fields={"prompt": "x", **fields}) == usd(dollars)
 
 
-# Veo: per 8-second clip, as the badges state them.
+# Veo: per 8-second clip at 720p (no `resolution`, Vertex's default), as ComfyUI 0.30.0's badges state them.
 @pytest.mark.parametrize(
     ("model", "audio", "dollars_per_8s"),
     [
         ("veo-3.1-generate-001", True, "3.20"),
         ("veo-3.1-generate-001", False, "1.60"),
-        ("veo-3.1-fast-generate-001", True, "1.20"),
-        ("veo-3.1-fast-generate-001", False, "0.80"),
+        ("veo-3.1-fast-generate-001", True, "0.80"),  # $0.10/s
+        ("veo-3.1-fast-generate-001", False, "0.64"),  # $0.08/s
         ("veo-3.0-fast-generate-001", True, "1.20"),
         ("veo-2.0-generate-001", False, "4.00"),  # $0.50/s
     ],
@@ -149,6 +149,45 @@ def test_it_prices_veo_clips_as_the_badge(model: str, audio: bool, dollars_per_8
         "parameters": {"durationSeconds": 8, "generateAudio": audio, "aspectRatio": "16:9", "sampleCount": 1},
     }
     assert quote("veo", f"{model}/generate", json=body) == usd(dollars_per_8s)
+
+
+# Veo 3.1 charges `parameters.resolution` (the 0.30.0 badge: 4K $0.60/$0.40 per second, Fast $0.30/$0.25).
+@pytest.mark.parametrize(
+    ("model", "resolution", "audio", "dollars_per_second"),
+    [
+        ("veo-3.1-generate-001", "4k", True, "0.60"),
+        ("veo-3.1-generate-001", "4k", False, "0.40"),
+        ("veo-3.1-generate-001", "1080p", True, "0.40"),
+        ("veo-3.1-fast-generate-001", "4k", True, "0.30"),
+        ("veo-3.1-fast-generate-001", "4k", False, "0.25"),
+        ("veo-3.1-fast-generate-001", "1080p", True, "0.12"),
+        ("veo-3.1-fast-generate-001", "1080p", False, "0.10"),
+        ("veo-3.1-lite-generate-001", "1080p", True, "0.08"),
+        ("veo-3.1-lite-generate-001", "720p", False, "0.03"),
+    ],
+)
+def test_it_prices_veo_by_resolution(
+    model: str, resolution: str, audio: bool, dollars_per_second: str
+) -> None:
+    body = {
+        "instances": [{"prompt": "a fox"}],
+        "parameters": {"durationSeconds": 8, "generateAudio": audio, "resolution": resolution},
+    }
+    assert quote("veo", f"{model}/generate", json=body) == usd(dollars_per_second) * 8
+
+
+@pytest.mark.parametrize(
+    ("model", "resolution"),
+    [("veo-3.1-lite-generate-001", "4k"), ("veo-3.0-generate-001", "4k"), ("veo-3.1-generate-001", "8k")],
+)
+def test_it_refuses_a_veo_resolution_the_model_does_not_make(model: str, resolution: str) -> None:
+    body = {
+        "instances": [{"prompt": "a fox"}],
+        "parameters": {"durationSeconds": 8, "resolution": resolution},
+    }
+    with pytest.raises(ApiError) as error:
+        quote("veo", f"{model}/generate", json=body)
+    assert (error.value.status, error.value.error_type) == (422, "price_unavailable")
 
 
 # Ideogram: V1/V2 (legacy JSON) and V3 (multipart) badges.
@@ -201,3 +240,43 @@ def test_it_holds_the_gpt_image_1_high_wide_ceiling() -> None:
     # input) plus the platform's input allowance ($0.02); the call settles on `usage`.
     body = {"prompt": "x", "model": "gpt-image-1", "quality": "high", "size": "1536x1024", "n": 1}
     assert quote("openai", "images/generations", json=body) == usd("0.25") + usd("0.02")
+
+
+# OpenAI gpt-image-2 makes 2K, 4K and custom sizes; the hold is the top of the 0.30.0 badge's range per
+# quality ($0.0228 low, $0.2016 medium, $0.804 high) plus the $0.02 input allowance, settled on `usage`.
+@pytest.mark.parametrize(
+    ("size", "quality", "dollars"),
+    [
+        ("2048x2048", "high", "0.804"),
+        ("2048x1152", "medium", "0.2016"),
+        ("1152x2048", "low", "0.0228"),
+        ("3840x2160", "high", "0.804"),
+        ("2160x3840", "auto", "0.804"),
+        ("1024x1024", "low", "0.0228"),
+        ("1440x2400", "medium", "0.2016"),  # a custom size: multiples of 16, aspect <= 3:1
+    ],
+)
+def test_it_prices_gpt_image_2_sizes(size: str, quality: str, dollars: str) -> None:
+    body = {"prompt": "x", "model": "gpt-image-2", "quality": quality, "size": size, "n": 2}
+    assert quote("openai", "images/generations", json=body) == usd(dollars) * 2 + usd("0.02")
+
+
+@pytest.mark.parametrize(
+    ("model", "size"),
+    [
+        ("gpt-image-2", "1000x1000"),  # not a multiple of 16
+        ("gpt-image-2", "4096x2304"),  # longest edge over 3840
+        ("gpt-image-2", "3840x1024"),  # wider than 3:1
+        ("gpt-image-2", "512x512"),  # under 655,360 pixels
+        ("gpt-image-1", "2048x2048"),  # gpt-image-1 makes the three base sizes only
+    ],
+)
+def test_it_refuses_sizes_openai_does_not_make(model: str, size: str) -> None:
+    with pytest.raises(ApiError) as error:
+        quote("openai", "images/generations", json={"prompt": "x", "model": model, "size": size})
+    assert (error.value.status, error.value.error_type) == (422, "price_unavailable")
+
+
+def test_it_prices_recraft_v4_1_flash() -> None:
+    body = {"prompt": "a fox", "model": "recraftv4_1_flash", "size": "1024x1024", "n": 3}
+    assert quote("recraft", "image_generation", json=body) == usd("0.007") * 3

@@ -117,8 +117,34 @@ def test_it_prices_kling_per_second_models(kind: str, body: dict[str, Any], expe
 
 def test_it_refuses_a_kling_mode_kling_does_not_sell() -> None:
     with pytest.raises(ApiError) as error:
-        quote("kling", "v1/videos/text2video", json={"prompt": "k", "model_name": "kling-v3", "mode": "4k"})
+        quote("kling", "v1/videos/text2video", json={"prompt": "k", "model_name": "kling-v1", "mode": "4k"})
     assert (error.value.status, error.value.error_type) == (422, "price_unavailable")
+
+
+# Kling 3.0 and 3.0 Omni sell `mode: "4k"` at $0.42/s with or without audio (ComfyUI 0.30.0 badges of
+# OmniProTextToVideoNode, OmniProImageToVideoNode, OmniProFirstLastFrameNode, KlingVideoNode).
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("omni-video", {"model_name": "kling-v3-omni", "mode": "4k", "duration": "7", "sound": "on"}),
+        ("omni-video", {"model_name": "kling-v3-omni", "mode": "4k", "duration": "7", "sound": "off"}),
+        ("text2video", {"model_name": "kling-v3", "mode": "4k", "duration": "7", "sound": "off"}),
+        ("image2video", {"model_name": "kling-v3", "mode": "4k", "duration": "7", "sound": "on"}),
+    ],
+)
+def test_it_prices_kling_4k(kind: str, body: dict[str, Any]) -> None:
+    assert quote("kling", f"v1/videos/{kind}", json={"prompt": "k", **body}) == usd("0.42", 7)
+
+
+def test_it_holds_the_longest_source_for_an_omni_edit() -> None:
+    """OmniProEditVideoNode sends no duration: the output runs as long as the source, up to 10 s."""
+    body = {
+        "prompt": "k",
+        "model_name": "kling-video-o1",
+        "mode": "pro",
+        "video_list": [{"video_url": "https://x/v.mp4", "refer_type": "base", "keep_original_sound": "no"}],
+    }
+    assert quote("kling", "v1/videos/omni-video", json=body) == usd("0.168", 10)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +177,8 @@ def test_it_prices_kling_lip_sync_at_seven_cents_per_5s_for_the_longest_source()
     assert quote("kling", "v1/videos/lip-sync", json=body) == usd("0.07", 2)  # at most 10 s
 
 
-@pytest.mark.parametrize(("mode", "expected"), [("std", usd("0.056", 60)), ("pro", usd("0.112", 60))])
+# The avatar lasts as long as its sound file, which ComfyUI 0.30.0 accepts up to 300 s.
+@pytest.mark.parametrize(("mode", "expected"), [("std", usd("0.056", 300)), ("pro", usd("0.112", 300))])
 def test_it_prices_kling_avatar_per_second_by_mode(mode: str, expected: int) -> None:
     body = {"image": PNG_B64, "sound_file": "https://a", "mode": mode}
     assert quote("kling", "v1/videos/avatar/image2video", json=body) == expected

@@ -145,8 +145,7 @@ def test_it_only_ever_calls_the_configured_upstream(
         "prompt": "x",
         "url": "http://169.254.169.254/",
         "base_url": "http://10.0.0.1/",
-        "callback_url": "x",
-    }
+    }  # a callback URL is refused before anything is forwarded: tests/nodes/test_validation.py
     reply = proxy_comfy.client.post(
         ULTRA + "?url=http://169.254.169.254/",
         data=body,

@@ -128,6 +128,13 @@ CASES = [
         json={"effect_scene": "hug", "input": {"duration": "5", "images": ["aGk=", "aGk="]}},
     ),
     Case(
+        "kling-omni-4k",
+        "/proxy/kling/v1/videos/omni-video",
+        "kling",
+        2_100_000,  # $0.42/s x 5 s
+        json={"prompt": "o", "model_name": "kling-v3-omni", "mode": "4k", "duration": "5", "sound": "on"},
+    ),
+    Case(
         "kling-omni",
         "/proxy/kling/v1/videos/omni-video",
         "kling",
@@ -139,7 +146,7 @@ CASES = [
         "kling-avatar",
         "/proxy/kling/v1/videos/avatar/image2video",
         "kling",
-        3_360_000,
+        16_800_000,  # 300 s of sound at $0.056/s
         json={"image": "aGk=", "sound_file": "aGk="},
     ),
     Case(
@@ -284,6 +291,21 @@ CASES = [
         250_000,
         multipart={"image": png()},
     ),
+    Case(
+        "recraft-v41-flash",
+        "/proxy/recraft/image_generation",
+        "sync",
+        21_000,  # $0.007 x 3
+        json={"prompt": "r", "size": "1024x1024", "n": 3, "model": "recraftv4_1_flash"},
+    ),
+    # A custom style is charged ($0.04, RecraftCreateStyleNode's badge); it was forwarded free.
+    Case(
+        "recraft-styles",
+        "/proxy/recraft/styles",
+        "sync",
+        40_000,
+        multipart={"style": "digital_illustration", "file1": png()},
+    ),
     # Stability (multipart sync; creative upscale submit → results)
     Case(
         "stability-ultra",
@@ -360,10 +382,17 @@ CASES = [
         json={"instances": [{"prompt": "veo"}], "parameters": {"durationSeconds": 5}},
     ),
     Case(
+        "veo-31-4k",
+        "/proxy/veo/veo-3.1-generate-001/generate",
+        "veo",
+        2_400_000,  # $0.60/s at 4K with audio x 4 s
+        json={"instances": [{"prompt": "veo"}], "parameters": {"durationSeconds": 4, "resolution": "4k"}},
+    ),
+    Case(
         "veo-31-fast-silent",
         "/proxy/veo/veo-3.1-fast-generate-001/generate",
         "veo",
-        800_000,
+        640_000,  # the 0.30.0 badge: $0.08/s at 720p without audio
         json={"instances": [{"prompt": "veo"}], "parameters": {"durationSeconds": 8, "generateAudio": False}},
     ),
     # The Ideogram routes answer synchronously.

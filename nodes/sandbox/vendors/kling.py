@@ -32,7 +32,7 @@ ERROR_CODES = {400: 1201, 401: 1000, 404: 1203, 500: 5000}
 # `duration` asked for, else Kling's 5 s; lip-sync, avatar and motion control last as long as their input
 # media, taken to be the longest the route accepts. `[short]` in the prompt (lip-sync: `input.text`)
 # delivers SHORT_SECONDS, less than any quote, so tests can see the lower charge.
-MEDIA_SECONDS = {"lip-sync": 10, "avatar/image2video": 60, "motion-control": 30}
+MEDIA_SECONDS = {"lip-sync": 10, "avatar/image2video": 300, "motion-control": 30}
 DEFAULT_SECONDS = 5
 SHORT_SECONDS = "4.2"
 

@@ -20,6 +20,7 @@ MODEL_UNITS = {
     "recraftv4_1_utility": 35,
     "recraftv4_1_pro": 210,
     "recraftv4_1_utility_pro": 210,
+    "recraftv4_1_flash": 7,
     "recraftv4_styles": 35,
     "recraftv4_styles_pro": 100,
     "recraftv4_1_pro_vector": 300,
