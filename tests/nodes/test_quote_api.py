@@ -132,11 +132,6 @@ def test_the_pricing_page_prices_its_examples_with_the_same_function(proxy_price
             400,
             "invalid_request",
         ),
-        (  # a lone surrogate: refused as /proxy refuses it (issue 14 item 2)
-            {"path": "/proxy/openai/images/generations", "body": {"model": "dall-e-2", "prompt": "\ud800"}},
-            400,
-            "invalid_request",
-        ),
         (
             {"path": "/proxy/openai/images/generations", "body": {"model": "dall-e-2", "prompt": "x"}},
             None,
@@ -164,3 +159,11 @@ def test_it_answers_a_malformed_call_in_the_one_error_shape(
         return
     assert (answer["status"], answer["error"]["type"]) == (status, kind), answer
     assert answer["message"] == answer["error"]["message"]
+
+
+def test_a_lone_surrogate_refuses_the_whole_quote_request(proxy_comfy: ComfyClient) -> None:
+    """The request's JSON itself is invalid (issue 14 item 2): 400 invalid_json, as /proxy answers."""
+    call = {"path": "/proxy/openai/images/generations", "body": {"model": "dall-e-2", "prompt": "\ud800"}}
+    reply = _quote(proxy_comfy, [call])
+    assert reply.status_code == 400
+    assert reply.json()["error"]["type"] == "invalid_json"

@@ -105,7 +105,7 @@ def test_it_refuses_a_lone_surrogate_before_reserving(
     reply = proxy_comfy.client.post(
         path, data=raw, content_type="application/json", headers=proxy_comfy._headers()
     )
-    _refused(reply, 400, "invalid_request", proxy_upstream, entries)
+    _refused(reply, 400, "invalid_json", proxy_upstream, entries)
 
 
 @pytest.mark.django_db
