@@ -48,7 +48,7 @@ from nodes.engine.polltokens import poll_url, unsign_poll_token
 from nodes.engine.pricing import Quote, price_table_current, quote_compute
 from nodes.engine.ratelimit import learn_key_owner, rate_limit_check
 from nodes.engine.timing import Timing
-from nodes.engine.types import Call, LineItem, Observation, Route, Vendor
+from nodes.engine.types import NO_POLL, Call, LineItem, Observation, Route, Vendor
 from nodes.models import ProxyJob, UsageStatus
 from nodes.validation import validate_body
 from nodes.vendors import VENDORS
@@ -366,7 +366,7 @@ class CallLifecycle:
         rewrite = self.route.signed_poll_url
         context = dict(self.call.params)
         if len(admitted.quote.items) == 1:
-            # A poll that settles on what was delivered (Route.settled_cost) prices it in the quoted row.
+            # A poll that settles on what was delivered (Poll.settled_cost) prices it in the quoted row.
             item = admitted.quote.items[0]
             context |= {"quote_key": item.key, "quote_units": str(item.quantity)}
 
@@ -430,17 +430,20 @@ class CallLifecycle:
             token = unsign_poll_token(self.call.params["token"])
             job = settle.job_for_token(token=token) if token else None
             return job if job is not None and job.vendor == self.vendor.name else None
-        assert self.route.job_ref is not None
+        job_ref = self._job_ref()
         return settle.job_for_user(
-            user=self._authenticated().user,
-            vendor=self.vendor.name,
-            vendor_job_id=self.route.job_ref(self.call),
+            user=self._authenticated().user, vendor=self.vendor.name, vendor_job_id=job_ref
         )
+
+    def _job_ref(self) -> str:
+        poll = self.route.poll
+        if poll is None or poll.job_ref is None:
+            raise unknown_job()  # a route table mistake; never reached by a routed poll
+        return poll.job_ref(self.call)
 
     async def _download(self) -> Reply:
         """A follow-up lookup (MiniMax files/retrieve): only for a file one of the caller's own jobs made."""
-        assert self.route.job_ref is not None
-        ref = self.route.job_ref(self.call)
+        ref = self._job_ref()
 
         def lookup() -> ProxyJob | None:
             user = self._authenticated().user
@@ -486,7 +489,8 @@ def poll_request(route: Route, job: ProxyJob) -> tuple[str, bytes | None]:
     """The upstream path and body of a poll, from server state only: the job's vendor id and the submit's
     context, never what the client sent."""
     path = routing.fill(route.upstream, {**job.context, "job": job.vendor_job_id})
-    body = route.poll_body(job.vendor_job_id) if route.poll_body else None
+    poll = route.poll or NO_POLL
+    body = poll.body(job.vendor_job_id) if poll.body else None
     return path, (bodies.json_bytes(body) if body is not None else None)
 
 
@@ -507,14 +511,15 @@ async def observe_job(
     if response.status_code >= 400:
         return response, None
     data = replies.json_or_none(response)
-    gone = route.gone is not None and route.gone(data)
+    poll = route.poll or NO_POLL
+    gone = poll.gone is not None and poll.gone(data)
     outcome = "failure" if gone else route.status(data, response.status_code)  # gone: it will not bill
     return response, Observation(
         status_code=response.status_code,
         data=data,
         outcome=outcome,
-        vendor_status=route.status_word(data),
-        result_ref=route.result_ref(data) if route.result_ref and outcome == "success" else "",
+        vendor_status=poll.status_word(data),
+        result_ref=poll.result_ref(data) if poll.result_ref and outcome == "success" else "",
         gone=gone,
     )
 
@@ -524,7 +529,7 @@ def record_observation(
 ) -> settle.Settled | None:
     """The one database step after a poll: the vendor's status on the job, and the settle if terminal."""
     return settle.job_record_observation(
-        job=job, seen=seen, api_name=vendor.title, settled_cost=route.settled_cost
+        job=job, seen=seen, api_name=vendor.title, settled_cost=(route.poll or NO_POLL).settled_cost
     )
 
 

@@ -395,7 +395,7 @@ def call_charge(quoted: Quoted, *costs: Any) -> Charge:
     """The one charge rule: the quote, or less where the vendor reported (or a job delivered) a cost.
 
     Each cost is what a vendor function returned (`Route.cost` at the submit or sync reply,
-    `Route.settled_cost` at a job's end): list micro-USD or line items, priced by the table and markup the
+    `Poll.settled_cost` at a job's end): list micro-USD or line items, priced by the table and markup the
     call was quoted with. None (not reported, or garbled) leaves the quote. The user never pays more than
     the quote; a listed cost above it is the platform's loss, and alerts (the price table is too low).
     """

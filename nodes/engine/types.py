@@ -90,7 +90,7 @@ def _sync_success(body: Any, status: int) -> Outcome:
 
 def status_word(data: Any) -> str:
     """The vendor's own status word in a poll reply (kept on the job row for support): the common
-    shapes; a vendor with another one sets `Route.status_word`."""
+    shapes; a vendor with another one sets `Poll.status_word`."""
     if isinstance(data, dict):
         for key in ("status", "state", "task_status", "done"):
             if key in data:
@@ -136,6 +136,25 @@ def _no_model(call: Call) -> str:
 
 
 @dataclass(frozen=True)
+class Poll:
+    """How a poll route (or a download) reads a vendor job; every field has a common default."""
+
+    job_ref: JobRefFn | None = None  # which job the client asks about (None: the signed poll token says)
+    result_ref: ResultRefFn | None = None  # a follow-up id to remember on success (MiniMax file_id)
+    # What a success delivered, priced like `Route.cost` and charged up to the quote; None from it (a
+    # missing or garbled figure) charges the quote. No function: the quote (or the submit's cost).
+    settled_cost: SettledCostFn | None = None
+    # A reply meaning "no such job": released, and answered as HTTP 404 (BFL answers `Task not found`
+    # with 200, which sends legacy clients into a tight re-poll loop).
+    gone: Callable[[Any], bool] | None = None
+    body: Callable[[str], dict[str, Any]] | None = None  # POST polls (Veo): the body for a job id
+    status_word: Callable[[Any], str] = status_word  # the vendor's status word, kept on the job
+
+
+NO_POLL = Poll()
+
+
+@dataclass(frozen=True)
 class Route:
     """One allow-listed vendor path: proxy template → upstream template, kind, limits and functions."""
 
@@ -149,11 +168,7 @@ class Route:
     job_id: JobIdFn | None = None  # submit: the vendor's job id in the reply
     status: StatusFn = _sync_success  # poll (and sync): the outcome of a reply
     cost: CostFn = _no_cost  # where the vendor reports its own cost
-    job_ref: JobRefFn | None = None  # poll: which job is asked about
-    result_ref: ResultRefFn | None = None  # poll: a follow-up id to remember (MiniMax file_id)
-    # Poll routes: what a success delivered, priced like `cost` and charged up to the quote; None from it
-    # (a missing or garbled figure) charges the quote. No function: the quote (or the submit's cost).
-    settled_cost: SettledCostFn | None = None
+    poll: Poll | None = None  # poll and download routes: how they read a vendor job
     query: Mapping[str, str] = field(default_factory=dict)  # allowed query params → param type
     max_bytes: int = 20 * MB
     timeout_seconds: float = 120.0
@@ -167,13 +182,6 @@ class Route:
     # `polling_url`): the name of that field, whose value is replaced by our own signed, credential-free
     # URL for that one job (comfy-contract §5.3).
     signed_poll_url: str = ""
-    # Poll routes: a reply meaning "no such job" that must reach the client as HTTP 404 (BFL answers
-    # `Task not found` with 200, which sends legacy clients into a tight re-poll loop).
-    gone: Callable[[Any], bool] | None = None
-    # Poll routes polled with a body (Veo's POST poll): the body for a job id.
-    poll_body: Callable[[str], dict[str, Any]] | None = None
-    # Poll routes: the vendor's status word in a reply (recorded on the job).
-    status_word: Callable[[Any], str] = status_word
 
     @property
     def free(self) -> bool:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.money import cents_to_micros, usd_to_micros
-from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.engine.types import Call, LineItem, Poll, Route, Vendor
 from nodes.vendors.common import (
     IMAGE_TTL,
     JSON_CAP,
@@ -137,7 +137,7 @@ VENDOR = Vendor(
             body="none",
             status=POLL_STATUS,
             public=True,
-            gone=lambda data: dig(data, "status") == "Task not found",
+            poll=Poll(gone=lambda data: dig(data, "status") == "Task not found"),
             timeout_seconds=60,
         ),
     ),

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from comfyweb.errors import ApiError
-from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.engine.types import Call, LineItem, Poll, Route, Vendor
 from nodes.vendors.common import (
     IMAGE_TTL,
     JSON_CAP,
@@ -322,7 +322,6 @@ IMAGE_KINDS = "generations|kolors-virtual-try-on|omni-image"
 POLL_ARGS: dict[str, Any] = {
     "body": "none",
     "status": POLL,
-    "job_ref": param("task_id"),
     "timeout_seconds": 60,
 }
 
@@ -353,7 +352,7 @@ VENDOR = Vendor(
             "/v1/videos/{kind}/{job}",
             "poll",
             name="video-poll",
-            settled_cost=settled,
+            poll=Poll(job_ref=param("task_id"), settled_cost=settled),
             **POLL_ARGS,
         ),
         Route(
@@ -374,7 +373,7 @@ VENDOR = Vendor(
             "/v1/videos/avatar/image2video/{job}",
             "poll",
             name="avatar-poll",
-            settled_cost=settled,
+            poll=Poll(job_ref=param("task_id"), settled_cost=settled),
             **POLL_ARGS,
         ),
         Route(
@@ -395,6 +394,7 @@ VENDOR = Vendor(
             "/v1/images/{kind}/{job}",
             "poll",
             name="image-poll",
+            poll=Poll(job_ref=param("task_id")),
             **POLL_ARGS,
         ),
         Route(
@@ -417,8 +417,7 @@ VENDOR = Vendor(
             name="tasks",
             body="none",
             status=TURBO_POLL,
-            settled_cost=turbo_settled,
-            job_ref=query("task_ids"),
+            poll=Poll(job_ref=query("task_ids"), settled_cost=turbo_settled),
             query={"task_ids": "id"},
             timeout_seconds=60,
         ),

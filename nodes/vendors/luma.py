@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.engine.types import Call, LineItem, Poll, Route, Vendor
 from nodes.vendors.common import (
     IMAGE_TTL,
     JSON_CAP,
@@ -156,7 +156,7 @@ VENDOR = Vendor(
             name="poll",
             body="none",
             status=POLL,
-            job_ref=param("id"),
+            poll=Poll(job_ref=param("id")),
             timeout_seconds=60,
         ),
     ),
@@ -202,7 +202,7 @@ VENDOR_V2 = Vendor(
             name="poll",
             body="none",
             status=POLL,
-            job_ref=param("id"),
+            poll=Poll(job_ref=param("id")),
             timeout_seconds=60,
         ),
     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.engine.types import Call, LineItem, Poll, Route, Vendor
 from nodes.vendors.common import (
     JSON_CAP,
     VIDEO_TTL,
@@ -85,8 +85,7 @@ VENDOR = Vendor(
             name="poll",
             body="none",
             status=status_of("status", success={"Success"}, failure={"Fail"}),
-            job_ref=query("task_id"),
-            result_ref=file_id,
+            poll=Poll(job_ref=query("task_id"), result_ref=file_id),
             query={"task_id": "id"},
             timeout_seconds=60,
         ),
@@ -96,7 +95,7 @@ VENDOR = Vendor(
             "/v1/files/retrieve?file_id={file_id}",
             "download",
             body="none",
-            job_ref=query("file_id"),
+            poll=Poll(job_ref=query("file_id")),
             query={"file_id": "int"},
             timeout_seconds=60,
         ),

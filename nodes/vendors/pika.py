@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.engine.types import Call, LineItem, Poll, Route, Vendor
 from nodes.vendors.common import (
     MULTIPART_CAP,
     VIDEO_TTL,
@@ -103,7 +103,7 @@ VENDOR = Vendor(
             name="poll",
             body="none",
             status=status_of("status", success={"finished"}, failure={"failed", "cancelled"}),
-            job_ref=param("video_id"),
+            poll=Poll(job_ref=param("video_id")),
             timeout_seconds=60,
         ),
     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodes.engine.types import Call, LineItem, Route, Vendor
+from nodes.engine.types import Call, LineItem, Poll, Route, Vendor
 from nodes.vendors.common import (
     JSON_CAP,
     MULTIPART_CAP,
@@ -101,7 +101,7 @@ VENDOR = Vendor(
             name="poll",
             body="none",
             status=status_of("Resp", "status", success={1}, failure={6, 8}, moderated={7}),
-            job_ref=param("video_id"),
+            poll=Poll(job_ref=param("video_id")),
             timeout_seconds=60,
         ),
     ),

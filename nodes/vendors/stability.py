@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
+from nodes.engine.types import Call, LineItem, Outcome, Poll, Route, Vendor
 from nodes.vendors.common import (
     IMAGE_TTL,
     MULTIPART_CAP,
@@ -134,7 +134,7 @@ VENDOR = Vendor(
             name="poll",
             body="none",
             status=result_outcome,
-            job_ref=param("id"),
+            poll=Poll(job_ref=param("id")),
             timeout_seconds=60,
         ),
         *(

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from comfyweb.errors import ApiError
-from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
+from nodes.engine.types import Call, LineItem, Outcome, Poll, Route, Vendor
 from nodes.vendors.common import (
     JSON_CAP,
     VIDEO_TTL,
@@ -130,9 +130,8 @@ VENDOR = Vendor(
             "/{model}:fetchPredictOperation",
             "poll",
             name="poll",
-            poll_body=lambda job: {"operationName": job},
             status=poll_outcome,
-            job_ref=operation_name,
+            poll=Poll(job_ref=operation_name, body=lambda job: {"operationName": job}),
             max_bytes=64 * 1024,
             timeout_seconds=60,
         ),
