@@ -65,6 +65,8 @@ def console_grant(
 ) -> GrantOutcome:
     """Grant credits; above GRANT_APPROVAL_THRESHOLD_MICROS the grant waits for a second staff member."""
     reason, ticket = _reason(reason), (ticket or "").strip()
+    if subject.pk == staff.pk:
+        raise ConsoleActionError("You cannot grant credits to your own account.", status=403)
     if not ticket:
         raise ConsoleActionError("A ticket reference is required.")
     if amount_micros <= 0:
@@ -99,6 +101,8 @@ def console_grant_approve(*, staff: User, grant: Grant, reason: str, ip: str | N
     reason = _reason(reason)
     if grant.actor_id == staff.pk:
         raise ConsoleActionError("You cannot approve your own grant: another staff member must.", status=403)
+    if grant.wallet.user_id == staff.pk:
+        raise ConsoleActionError("You cannot approve a grant to your own account.", status=403)
     if grant.status != GrantStatus.PENDING:
         raise ConsoleActionError("This grant is not awaiting approval.", status=409)
     try:

@@ -14,7 +14,7 @@ from billing.models import AccountStatus, Grant, GrantStatus, LedgerAccount, Led
 from billing.payments.models import ChargeState
 from billing.selectors import wallet_balance, wallet_get_for_user
 from tests.billing.payments.conftest import WEBHOOK_SECRET, deliver, event, make_purchase, session_obj
-from tests.console.conftest import dalle_call
+from tests.console.conftest import console_client, dalle_call
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +138,44 @@ def test_a_second_admin_approves_and_the_credits_arrive(
     # Approving again changes nothing and writes nothing.
     assert admin_client_.post(f"/console/grants/{grant.pk}/approve", {"reason": "again"}).status_code == 409
     assert _available(user) - before == 75_000_000
+
+
+def test_staff_cannot_grant_to_themselves_or_approve_a_grant_to_themselves(
+    support: Any, support_client: Client, console_admin: Any, admin_client_: Client, settings: Any
+) -> None:
+    reply = support_client.post(
+        f"/console/users/{support.public_id}/grant", {"usd": "5", "ticket": "T", "reason": "me"}
+    )
+    assert reply.status_code == 403
+    assert not Grant.objects.exists()
+    settings.GRANT_APPROVAL_THRESHOLD_MICROS = 1_000_000
+    admin_client_.post(
+        f"/console/users/{support.public_id}/grant", {"usd": "5", "ticket": "T-2", "reason": "for support"}
+    )
+    grant = Grant.objects.get(ticket="T-2")
+    # The grant is for support's own wallet: support may not approve it; another admin may.
+    from tests.console.conftest import make_staff
+
+    other_admin = console_client(make_staff("boss@example.com", "admin"))
+    assert support_client.post(f"/console/grants/{grant.pk}/approve", {"reason": "x"}).status_code == 403
+    assert other_admin.post(f"/console/grants/{grant.pk}/approve", {"reason": "ok"}).status_code == 302
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.COMPLETED
+
+
+def test_an_admin_cannot_approve_a_grant_to_their_own_account(
+    support: Any, support_client: Client, console_admin: Any, admin_client_: Client, settings: Any
+) -> None:
+    settings.GRANT_APPROVAL_THRESHOLD_MICROS = 1_000_000
+    support_client.post(
+        f"/console/users/{console_admin.public_id}/grant", {"usd": "5", "ticket": "T-3", "reason": "x"}
+    )
+    grant = Grant.objects.get(ticket="T-3")
+    reply = admin_client_.post(f"/console/grants/{grant.pk}/approve", {"reason": "for me"})
+    assert reply.status_code == 403
+    assert b"your own account" in reply.content
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.PENDING
 
 
 def test_it_refuses_a_grant_without_a_ticket_or_a_positive_amount(

@@ -135,3 +135,12 @@ def test_the_enrol_command_creates_one_confirmed_device(support: Any, capsys: An
     assert TOTPDevice.objects.filter(user=support).count() == 1
     with pytest.raises(CommandError):
         call_command("console_totp_enroll", "owner-does-not-exist@example.com")
+
+
+def test_a_code_cannot_be_replayed_in_another_session(support: Any) -> None:
+    device = TOTPDevice.objects.get(user=support)
+    token = totp_now(device)
+    assert _signed_in(support).post("/console/verify", {"token": token}).status_code == 302
+    stolen = _signed_in(support)  # e.g. the password and a shoulder-surfed code, used at once
+    assert stolen.post("/console/verify", {"token": token}).status_code == 400
+    assert stolen.get("/console/").status_code == 302
