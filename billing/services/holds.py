@@ -25,6 +25,7 @@ from accounts.models import User
 from billing.errors import (
     CaptureExceedsHold,
     HoldAlreadyResolved,
+    HoldNotFound,
     HoldResolution,
     InsufficientCredits,
     InvalidLedgerRequest,
@@ -310,7 +311,7 @@ def _why_not(hold_id: int, captured: int) -> LedgerError:
     """Why a resolution touched no row: already resolved, past its expiry, or a capture above the hold."""
     row = Hold.objects.filter(pk=hold_id).values_list("status", "amount_micros").first()
     if row is None:
-        return InvalidLedgerRequest("No such hold.")
+        return HoldNotFound()
     status, amount = row
     if status != HoldStatus.OPEN:
         return HoldAlreadyResolved(_RESOLVED_REASON[status])
