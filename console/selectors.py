@@ -25,7 +25,7 @@ from billing.money import format_credits, format_usd
 from billing.payments.models import ChargeState, DisputeStatus, Purchase
 from console import adapters
 from nodes.engine.pricing import with_markup
-from nodes.models import Price, ProxyJob, UsageRecord, UsageStatus
+from nodes.models import Price, ProxyJob, UnsettledCall, UsageRecord, UsageStatus
 
 RECENT = 20
 
@@ -198,6 +198,17 @@ def _calls(usage: UsageRecord, job: ProxyJob | None) -> list[UpstreamCall]:
                 detail=f"job {job.get_state_display().lower()}",
             )
         )
+    calls.extend(
+        UpstreamCall(
+            what=f"settle of {lost.vendor} {lost.route} (recorded as unsettled for reconciliation)",
+            status=str(lost.upstream_status) if lost.upstream_status is not None else lost.outcome,
+            started_at=lost.created_at,
+            finished_at=lost.resolved_at,
+            duration_ms=None,
+            detail=lost.reason,
+        )
+        for lost in UnsettledCall.objects.filter(usage_public_id=usage.public_id).order_by("id")
+    )
     return calls
 
 

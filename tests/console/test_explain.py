@@ -76,6 +76,23 @@ def test_it_explains_a_failed_call_as_released_and_free(
     assert "released" in support_client.get(f"/console/usage/{usage.public_id}").content.decode()
 
 
+def test_it_lists_a_settle_the_engine_recorded_as_unsettled(world: dict[str, Any]) -> None:
+    from nodes.models import UnsettledCall
+
+    usage = world["usage"]
+    UnsettledCall.objects.create(
+        usage_public_id=usage.public_id,
+        user_id=usage.user_id,
+        vendor="openai",
+        route=usage.route,
+        upstream_status=200,
+        outcome="succeeded",
+        reason="no open hold to capture",
+    )
+    calls = charge_explain(usage=usage).calls
+    assert [call.detail for call in calls][-1] == "no open hold to capture"
+
+
 def test_the_summary_holds_no_internal_details(world: dict[str, Any]) -> None:
     x = charge_explain(usage=world["usage"])
     assert "usage_revenue" not in x.summary
