@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.devices import client_ip
 from accounts.models import User
 from accounts.services.audit import audit_record
+from accounts.services.devices import device_rekey
 from billing.models import Grant
 from billing.money import format_usd
 from billing.payments.models import Purchase
@@ -68,6 +69,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         device = next((d for d in devices if d.verify_token(form.cleaned_data["token"])), None)
         ip = client_ip(request)
         if device is not None:
+            # A privilege step-up: a fresh session id, so a session fixed before it cannot ride on it.
+            old_key = request.session.session_key or ""
+            request.session.cycle_key()
+            device_rekey(old_session_key=old_key, new_session_key=request.session.session_key or "")
             otp_login(request, device)
             audit_record(action="console.otp_verify", actor=user, subject=user, ip_address=ip)
             return HttpResponseRedirect(_next(request))

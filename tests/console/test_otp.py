@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Device
 from tests.conftest import make_user
 from tests.console.conftest import make_staff, totp_now
 from tests.production import production_import, production_settings
@@ -41,6 +41,19 @@ def test_it_opens_the_console_after_a_valid_code_and_audits_it(support: Any) -> 
     assert client.get("/console/").status_code == 200
     event = AuditEvent.objects.get(action="console.otp_verify")
     assert (event.actor, event.subject) == (support, support)
+
+
+def test_it_gives_the_session_a_new_id_when_the_code_is_confirmed(support: Any) -> None:
+    client = Client()
+    client.post("/login", {"email": support.email, "password": "correct horse battery staple"})
+    before = client.session.session_key
+    device_row = Device.objects.get(user=support, session_key=before)
+    client.post("/console/verify", {"token": totp_now(TOTPDevice.objects.get(user=support))})
+    after = client.session.session_key
+    assert after != before
+    device_row.refresh_from_db()
+    assert device_row.session_key == after  # the browser keeps its device identity
+    assert client.get("/console/").status_code == 200
 
 
 def test_it_refuses_a_wrong_code_and_audits_the_failure(support: Any) -> None:
