@@ -13,12 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, AuditEvent, User
 from accounts.services.api_keys import api_key_revoke
 from accounts.services.audit import audit_record
 from accounts.services.devices import devices_revoke_others
 from billing.errors import LedgerError
-from billing.models import AccountStatus, Grant, GrantStatus, LedgerAccount
+from billing.models import AccountStatus, Grant, GrantStatus, LedgerAccount, WalletStatusChange
 from billing.money import cents_to_micros, format_usd, micros_to_cents_floor
 from billing.payments.gateway import PaymentGatewayError, gateway_get
 from billing.payments.models import ChargeState, Gateway, Purchase, PurchaseStatus
@@ -73,6 +73,8 @@ def console_grant(
         raise ConsoleActionError("The amount must be positive.")
     try:
         with transaction.atomic():
+            # A resubmitted form replays its grant (the ledger checks it is the same request): no second row.
+            replay = Grant.objects.filter(key=f"console:{key}").exists()
             grant = credits_grant(
                 wallet=wallet_get_for_user(user=subject),
                 amount_micros=amount_micros,
@@ -82,6 +84,8 @@ def console_grant(
                 key=f"console:{key}",
             )
             pending = grant.status == GrantStatus.PENDING
+            if replay:
+                return GrantOutcome(grant, pending)
             audit_record(
                 action="console.grant_request" if pending else "console.grant",
                 actor=staff,
@@ -132,6 +136,11 @@ def console_refund(
     """Refund (part of) a paid purchase through its gateway. Stripe's `charge.refunded` webhook books the
     clawback; the sandbox has no webhook, so its refund is recorded here the way that webhook would."""
     reason = _reason(reason)
+    target = f"purchase:{purchase.public_id}"
+    # The audit row is the console's record of a refund: a resubmitted form finds it and does nothing.
+    done = AuditEvent.objects.filter(action="console.refund", target=target, new__request_key=key).first()
+    if done is not None:
+        return str(done.new["refund_id"])
     if purchase.status != PurchaseStatus.PAID or not purchase.payment_intent_id:
         raise ConsoleActionError("Only a paid purchase can be refunded.", status=409)
     charge = ChargeState.objects.filter(payment_intent_id=purchase.payment_intent_id).first()
@@ -161,9 +170,14 @@ def console_refund(
             actor=staff,
             subject=purchase.user,
             reason=reason,
-            target=f"purchase:{purchase.public_id}",
+            target=target,
             old={"refunded_micros": already},
-            new={"refund_micros": amount_micros, "refund_id": refund_id, "gateway": purchase.gateway},
+            new={
+                "refund_micros": amount_micros,
+                "refund_id": refund_id,
+                "gateway": purchase.gateway,
+                "request_key": key,  # the form's idempotency key (not a secret)
+            },
             ip_address=ip,
         )
     return refund_id
@@ -181,7 +195,10 @@ def console_wallet_set_frozen(
     try:
         with transaction.atomic():
             before = LedgerAccount.objects.select_for_update().get(pk=wallet.pk).status
+            replay = WalletStatusChange.objects.filter(key=f"console:{key}").exists()
             after = change(wallet=wallet, reason=reason, key=f"console:{key}", actor=staff)
+            if replay:
+                return after
             audit_record(
                 action="console.wallet_freeze" if frozen else "console.wallet_unfreeze",
                 actor=staff,

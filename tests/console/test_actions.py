@@ -74,6 +74,23 @@ def test_it_replays_a_double_submitted_grant(world: dict[str, Any], support_clie
     support_client.post(f"/console/users/{user.public_id}/grant", form)
     assert _available(user) - before == 5_000_000
     assert Grant.objects.filter(ticket="T-43").count() == 1
+    assert AuditEvent.objects.filter(action="console.grant").count() == 1
+
+
+def test_it_replays_a_double_submitted_freeze_and_refund(
+    world: dict[str, Any], admin_client_: Client
+) -> None:
+    user, purchase = world["user"], world["purchase"]
+    freeze = {"reason": "fraud", "key": "5b1e9a3c-0d2f-4c6e-8a7b-9c0d1e2f3a4b"}
+    admin_client_.post(f"/console/users/{user.public_id}/freeze", freeze)
+    admin_client_.post(f"/console/users/{user.public_id}/freeze", freeze)
+    assert AuditEvent.objects.filter(action="console.wallet_freeze").count() == 1
+    before = _available(user)
+    refund = {"usd": "3", "reason": "dup", "key": "6c2f0b4d-1e3a-4d7f-9b8c-0d1e2f3a4b5c"}
+    assert admin_client_.post(f"/console/purchases/{purchase.public_id}/refund", refund).status_code == 302
+    assert admin_client_.post(f"/console/purchases/{purchase.public_id}/refund", refund).status_code == 302
+    assert before - _available(user) == 3_000_000
+    assert AuditEvent.objects.filter(action="console.refund").count() == 1
 
 
 def test_it_holds_a_grant_above_the_threshold_for_a_second_approver(
