@@ -13,11 +13,13 @@ from nodes.models import UsageRecord
 from tests.nodes.conftest import StubUpstream, fund_user
 
 
-def _call(method: str, path: str, **kwargs: Any) -> httpx.Response:
-    from comfyweb.asgi import application
+def _call(method: str, path: str, *, full_stack: bool = False, **kwargs: Any) -> httpx.Response:
+    """Through the platform's ASGI application (its lean /proxy path), or straight through Django's own
+    handler and the whole middleware chain."""
+    from comfyweb.asgi import application, django_asgi_app
 
     async def send() -> httpx.Response:
-        transport = httpx.ASGITransport(app=application)
+        transport = httpx.ASGITransport(app=django_asgi_app if full_stack else application)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.request(method, path, **kwargs)
 
@@ -129,18 +131,6 @@ def test_it_runs_the_database_steps_on_the_shared_pool(
     assert wallet_balance(wallet=wallet_get_for_user(user=owner)).balance_micros == 1_000_000 - 20 * 20_000
     assert threads
     assert all(name.startswith("proxy-db") for name in threads)
-
-
-def _full_stack(method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """The same request through Django's own ASGI handler and the whole middleware chain."""
-    from comfyweb.asgi import django_asgi_app
-
-    async def send() -> httpx.Response:
-        transport = httpx.ASGITransport(app=django_asgi_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            return await client.request(method, path, **kwargs)
-
-    return asyncio.run(send())
 
 
 _JSON = {"prompt": "x", "model": "dall-e-2"}
@@ -259,8 +249,8 @@ def test_the_lean_path_answers_exactly_like_the_full_stack(
     if status:
         lean.handler = lambda _r: httpx.Response(status, json={"error": {"message": "nope", "type": "bad"}})
     kwargs = _request(case, proxy_key)
-    answers = [call(method, path, **kwargs) for call in (_call, _full_stack)]
-    lean_reply, full_reply = answers
+    lean_reply = _call(method, path, **kwargs)
+    full_reply = _call(method, path, full_stack=True, **kwargs)
     assert lean_reply.status_code == full_reply.status_code == _EXPECTED[name], name
     assert lean_reply.content == full_reply.content, name
     for header in _COMPARED_HEADERS:

@@ -219,3 +219,53 @@ def test_a_submit_and_its_poll_run_a_pinned_number_of_statements(
         assert proxy_stub_comfy.post_json(*KLING).status_code == 200
         assert proxy_stub_comfy.get("/proxy/kling/v1/videos/text2video/t-q").status_code == 200
     assert len(counted(statements)) == SUBMIT_AND_POLL_STATEMENTS
+
+
+def test_any_error_after_the_reservation_releases_the_hold(
+    proxy_stub_comfy: ComfyClient, proxy_stub: Any, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug after the vendor answered (here: reading its reply) never leaves the hold open for hours."""
+    from nodes.engine import replies
+
+    def broken(response: Any) -> Any:
+        raise RuntimeError("a vendor function failed")
+
+    proxy_stub.handler = lambda _r: httpx.Response(200, json=IMAGE)
+    monkeypatch.setattr(replies, "json_or_none", broken)
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(*DALLE)
+    assert reply.status_code == 500
+    assert reply.json()["error"]["type"] == "internal_error"
+    usage = UsageRecord.objects.get()
+    assert (usage.status, usage.charged_micros, usage.upstream_may_bill) == (UsageStatus.UNKNOWN, 0, True)
+    assert Hold.objects.get().status == HoldStatus.RELEASED
+    assert available_micros(owner) == before
+    assert ledger_drifts() == []
+
+
+def test_a_hold_released_from_outside_while_the_call_runs_closes_the_usage_row(
+    proxy_stub_comfy: ComfyClient, owner: Any
+) -> None:
+    """E.g. an account deletion releasing open holds: the vendor's reply still arrives, nothing is charged,
+    and the call is recorded as one the vendor may bill (not left pending)."""
+    from billing.services import hold_release
+
+    upstream = GatedUpstream(IMAGE)
+    upstream.gate.set()
+
+    async def release() -> None:
+        def run() -> None:
+            hold_release(hold=Hold.objects.get(), reason="account deletion")
+
+        await sync_to_async(run, thread_sensitive=False)()
+
+    upstream.before_reply = release
+    forward.use_transport(upstream)
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(*DALLE)
+    assert reply.status_code == 200
+    assert reply["X-Comfy-Credits-Used"] == "0.00"
+    usage = UsageRecord.objects.get()
+    assert (usage.status, usage.charged_micros, usage.upstream_may_bill) == (UsageStatus.UNKNOWN, 0, True)
+    assert available_micros(owner) == before
+    assert ledger_drifts() == []
