@@ -4,9 +4,12 @@ hosted ComfyUI sessions (the `canvas` app).
 Each is imported lazily, so the console works without them and says "not available" instead. When the
 module is there, the console calls exactly these functions:
 
-- `privacy.selectors.deletion_state_for_user(user)` → the user's deletion request/state, or None;
-- `privacy.services.deletion.deletion_hold(request=…, reason=…, staff=…)` and
-  `deletion_release_hold(request=…, staff=…)`, where `request` is what the selector returned;
+- `privacy.selectors.deletion_state_for_user(user)` → a state with `request` (the open or latest
+  DeletionRequest, or None), `status_label`, `on_hold`, `hold_reason`, `steps_done`/`steps_total`,
+  `due_at`;
+- `privacy.services.deletion.deletion_hold(request, reason, staff)` and
+  `deletion_release_hold(request, staff)`, which refuse with `DeletionError` (shown to staff) and write
+  their own `deletion.hold` / `deletion.hold_released` audit rows;
 - hosted sessions: `canvas.selectors.hosted_sessions_for_user(user)`, `canvas.selectors.
   hosted_session_find(session_id)` and `canvas.services.hosted_session_end(session=…, reason=…, staff=…)`.
 """
@@ -21,7 +24,11 @@ from typing import Any
 from accounts.models import User
 
 
-class FeatureUnavailable(Exception):  # noqa: N818 (reads as a state, like Django's ObjectDoesNotExist)
+class HookRefused(Exception):  # noqa: N818 (reads as a state, like Django's ObjectDoesNotExist)
+    """The app behind this action refused it (its message is shown to staff)."""
+
+
+class FeatureUnavailable(HookRefused):
     """The module behind this action is not installed on this platform."""
 
 
@@ -38,17 +45,37 @@ def _module(name: str) -> ModuleType | None:
 @dataclass(frozen=True)
 class DeletionState:
     available: bool
-    state: Any = None  # whatever the privacy app returned (shown with str())
+    state: Any = None  # privacy.selectors.DeletionState
+
+    @property
+    def request(self) -> Any:
+        return getattr(self.state, "request", None)
 
     @property
     def label(self) -> str:
         if not self.available:
             return "deletion: not available"
-        return "no deletion requested" if self.state is None else str(self.state)
+        if self.request is None:
+            return "no deletion requested"
+        text = str(getattr(self.state, "status_label", "") or self.state)
+        done, total = getattr(self.state, "steps_done", 0), getattr(self.state, "steps_total", 0)
+        if done and total:
+            text += f", step {done} of {total}"
+        due = getattr(self.state, "due_at", None)
+        if due is not None and not self.on_hold:
+            text += f", due {due:%Y-%m-%d %H:%M} UTC"
+        if self.on_hold:
+            text += f" ({getattr(self.state, 'hold_reason', '')})"
+        return text
 
     @property
     def on_hold(self) -> bool:
-        return bool(getattr(self.state, "on_hold", False) or getattr(self.state, "held", False))
+        return bool(getattr(self.state, "on_hold", False))
+
+    @property
+    def can_hold(self) -> bool:
+        status = getattr(self.state, "status", "")
+        return self.request is not None and (self.on_hold or status in ("scheduled", "running"))
 
 
 def deletion_state(user: User) -> DeletionState:
@@ -65,20 +92,28 @@ def _deletion_services() -> ModuleType:
     return services
 
 
-def deletion_hold(*, user: User, reason: str, staff: User) -> Any:
+def _deletion_call(user: User, what: str, call: Any) -> Any:
     services = _deletion_services()
-    state = deletion_state(user).state
-    if state is None:
-        raise FeatureUnavailable("This user has no deletion request to hold.")
-    return services.deletion_hold(request=getattr(state, "request", state), reason=reason, staff=staff)
+    request = deletion_state(user).request
+    if request is None:
+        raise HookRefused(f"This user has no deletion request to {what}.")
+    refused: Any = getattr(services, "DeletionError", None) or HookRefused
+    try:
+        return call(services, request)
+    except refused as exc:
+        raise HookRefused(str(exc)) from exc
+
+
+def deletion_hold(*, user: User, reason: str, staff: User) -> Any:
+    return _deletion_call(
+        user, "hold", lambda services, request: services.deletion_hold(request, reason, staff)
+    )
 
 
 def deletion_release(*, user: User, staff: User) -> Any:
-    services = _deletion_services()
-    state = deletion_state(user).state
-    if state is None:
-        raise FeatureUnavailable("This user has no deletion request to release.")
-    return services.deletion_release_hold(request=getattr(state, "request", state), staff=staff)
+    return _deletion_call(
+        user, "release", lambda services, request: services.deletion_release_hold(request, staff)
+    )
 
 
 def hosted_sessions(user: User) -> list[Any] | None:

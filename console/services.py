@@ -257,7 +257,7 @@ def console_devices_sign_out(*, staff: User, subject: User, reason: str, ip: str
 # --- hooks: hosted sessions and deletion requests --------------------------------------------------------
 
 
-def _unavailable(exc: adapters.FeatureUnavailable) -> ConsoleActionError:
+def _unavailable(exc: adapters.HookRefused) -> ConsoleActionError:
     return ConsoleActionError(str(exc), status=409)
 
 
@@ -276,12 +276,14 @@ def console_hosted_session_end(
                 target=f"hosted_session:{session_id}"[:120],
                 ip_address=ip,
             )
-    except adapters.FeatureUnavailable as exc:
+    except adapters.HookRefused as exc:
         raise _unavailable(exc) from exc
 
 
 def console_deletion_hold(*, staff: User, subject: User, hold: bool, reason: str, ip: str | None) -> None:
-    """Put the user's deletion request on a (legal) hold, or release it, through the privacy app."""
+    """Put the user's deletion request on a (legal) hold, or release it, through the privacy app. The
+    privacy app writes its own `deletion.hold` / `deletion.hold_released` row (the state change); the
+    console's row keeps who asked from the console and why (a release reason too)."""
     reason = _reason(reason)
     try:
         with transaction.atomic():
@@ -297,7 +299,7 @@ def console_deletion_hold(*, staff: User, subject: User, hold: bool, reason: str
                 target=f"user:{subject.public_id}",
                 ip_address=ip,
             )
-    except adapters.FeatureUnavailable as exc:
+    except adapters.HookRefused as exc:
         raise _unavailable(exc) from exc
 
 

@@ -60,7 +60,7 @@ def test_it_goes_from_search_to_an_approved_grant(
     page.click("[data-testid=search-result] a:has-text('owner@example.com')")
     page.wait_for_url(f"**/console/users/{owner.public_id}")
     assert page.text_content("[data-testid=console-user-email]") == "owner@example.com"
-    assert page.text_content("[data-testid=deletion-state]").strip() == "deletion: not available"
+    assert page.text_content("[data-testid=deletion-state]").strip() == "no deletion requested"
 
     # Explain the charge.
     page.click("[data-testid=console-usage-row] a:has-text('Explain')")

@@ -316,13 +316,16 @@ def test_hooks_without_their_app_say_not_available_and_write_nothing(
     world: dict[str, Any], admin_client_: Client
 ) -> None:
     user = world["user"]
-    for path in ("sessions/hs_1/end", "deletion/hold", "deletion/release"):
+    reply = admin_client_.post(f"/console/users/{user.public_id}/sessions/hs_1/end", {"reason": "stuck"})
+    assert reply.status_code == 409
+    assert b"not available" in reply.content
+    page = admin_client_.get(f"/console/users/{user.public_id}")
+    assert b"hosted sessions: not available" in page.content
+    for path in ("deletion/hold", "deletion/release"):
         reply = admin_client_.post(f"/console/users/{user.public_id}/{path}", {"reason": "legal hold"})
         assert reply.status_code == 409
-        assert b"not available" in reply.content
+        assert b"no deletion request" in reply.content
     assert _console_rows() == 0
-    page = admin_client_.get(f"/console/users/{user.public_id}")
-    assert b"deletion: not available" in page.content
 
 
 # --- refunds ---------------------------------------------------------------------------------------------
