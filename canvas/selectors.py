@@ -37,3 +37,17 @@ def session_for_proxy(*, session_public_id: str, user_id: int) -> CanvasSession 
     except ValueError:
         return None
     return CanvasSession.objects.filter(public_id=public_id, user_id=user_id).first()
+
+
+def hosted_sessions_for_user(user: User) -> QuerySet[CanvasSession]:
+    """The support console's view: the user's sessions, newest first."""
+    return sessions_for_user(user=user, limit=50)
+
+
+def hosted_session_find(session_id: str) -> CanvasSession | None:
+    """The support console's search: a session by its public id (any owner: staff only)."""
+    try:
+        public_id = uuid.UUID(str(session_id).strip())
+    except ValueError:
+        return None
+    return CanvasSession.objects.select_related("user").filter(public_id=public_id).first()

@@ -350,3 +350,8 @@ def reap_orphans() -> int:
 def sessions_reconcile() -> SweepResult:
     """At platform start-up: the same sweep (no orphan survives a restart, no dead session stays live)."""
     return sessions_sweep()
+
+
+def hosted_session_end(*, session: CanvasSession, reason: str, staff: User) -> bool:
+    """The support console ends a session (the staff member's reason is audited)."""
+    return session_end_by_operator(session=session, actor=staff, note=reason)

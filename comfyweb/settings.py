@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "pgtrigger",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "comfyweb.apps.CoreConfig",
     "accounts",
     "billing",
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "nodes",
     "canvas",
     "privacy",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -396,6 +399,13 @@ CELERY_BEAT_SCHEDULE["payments-reconcile"] = {"task": "payments.reconcile", "sch
 # --- billing (the credit ledger, billing/) ---------------------------------------------------------------
 # Support grants above this amount wait for a second, different staff member (quality.md L8). $100.
 GRANT_APPROVAL_THRESHOLD_MICROS = env_int("GRANT_APPROVAL_THRESHOLD_MICROS", default=100_000_000, minimum=0)
+# --- support console (console/) ----------------------------------------------------------------------------
+# Staff must confirm a TOTP code (django-otp) before the console opens. Off only for the one-command local
+# run (DEBUG / development); production refuses to start with it off (quality.md A-15).
+CONSOLE_REQUIRE_OTP = env_bool("CONSOLE_REQUIRE_OTP", default=not (DEBUG or ENVIRONMENT == "development"))
+if PRODUCTION and not CONSOLE_REQUIRE_OTP:
+    raise ImproperlyConfigured("CONSOLE_REQUIRE_OTP cannot be turned off in production.")
+OTP_TOTP_ISSUER = SITE_NAME
 # Holds past their expiry are released every minute (quality.md L7).
 CELERY_BEAT_SCHEDULE["billing-expire-holds"] = {"task": "billing.tasks.expire_holds", "schedule": 60.0}
 

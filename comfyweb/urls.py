@@ -9,6 +9,8 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
     path("admin/", admin.site.urls),
+    # The support console: staff only, TOTP-verified, separate from the operators' /admin/.
+    path("console/", include("console.urls")),
     # Browser pages and the JSON APIs of each app. Contract paths (/customers…, /proxy/…) live at the origin
     # root, never under a prefix (comfy-contract.md §1.2).
     path("", include("accounts.urls")),

@@ -91,6 +91,8 @@ class PaymentGateway(Protocol):
 
     def list_undelivered_events(self, *, created_after: int, types: list[str]) -> list[dict[str, Any]]: ...
 
+    def refund(self, *, payment_intent_id: str, amount_cents: int, key: str) -> str: ...
+
 
 class MalformedObjectError(ValueError):
     """A (validly signed or retrieved) Stripe object lacks a field we need, or has the wrong type."""
@@ -268,6 +270,16 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise PaymentGatewayError(str(exc)) from exc
 
+    def refund(self, *, payment_intent_id: str, amount_cents: int, key: str) -> str:
+        """Ask Stripe to refund part or all of a payment; the `charge.refunded` webhook books it."""
+        refund = self._call(
+            "refund create",
+            self._client.v1.refunds.create,
+            params={"payment_intent": payment_intent_id, "amount": amount_cents},
+            options={"idempotency_key": f"refund:{key}"},
+        )
+        return str(refund.id)
+
     def charge_off_session(self, *, purchase: Purchase, customer_id: str) -> OffSessionCharge:
         methods = self._call(
             "payment method list",
@@ -358,6 +370,10 @@ class SandboxGateway:
 
     def list_undelivered_events(self, *, created_after: int, types: list[str]) -> list[dict[str, Any]]:
         return []  # the sandbox has no webhooks to miss
+
+    def refund(self, *, payment_intent_id: str, amount_cents: int, key: str) -> str:
+        """No money moves and no webhook follows: the caller records it as `charge.refunded` would."""
+        return f"re_sandbox_{key[-24:]}"
 
 
 def sandbox_token_read(token: str) -> str | None:

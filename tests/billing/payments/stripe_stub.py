@@ -99,6 +99,14 @@ def _create(stub: StripeStub, path: str, form: dict[str, str]) -> tuple[int, dic
             "amount_received": int(form["amount"]),
             "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
         }
+    elif path == "/v1/refunds":
+        obj = {
+            "id": _obj_id("re"),
+            "object": "refund",
+            "amount": int(form["amount"]),
+            "payment_intent": form.get("payment_intent"),
+            "status": "succeeded",
+        }
     else:
         return 404, {"error": {"type": "invalid_request_error", "message": f"Unknown path {path}"}}
     stub.created.setdefault(path, []).append(obj)
