@@ -462,8 +462,11 @@ CELERY_BEAT_SCHEDULE["nodes-sweep-jobs"] = {"task": "nodes.tasks.sweep_jobs", "s
 # The canvas's own origin: ComfyUI runs extension JavaScript, so it must never share an origin (cookies,
 # CSRF token) with the platform's pages. The one-command run uses http://localhost:<port> beside the
 # platform's http://127.0.0.1:<port>: two origins, both secure contexts.
+# Outside production the canvas defaults to `localhost` beside a 127.0.0.1 platform; a platform on any
+# other host gets no default (hosted sessions then need CANVAS_BASE_URL set).
+_CANVAS_DEFAULT = PUBLIC_BASE_URL.replace("://127.0.0.1", "://localhost", 1)
 CANVAS_BASE_URL = env_str(
-    "CANVAS_BASE_URL", "" if PRODUCTION else PUBLIC_BASE_URL.replace("://127.0.0.1", "://localhost", 1)
+    "CANVAS_BASE_URL", "" if PRODUCTION or _CANVAS_DEFAULT == PUBLIC_BASE_URL else _CANVAS_DEFAULT
 ).rstrip("/")
 if CANVAS_BASE_URL:
     from urllib.parse import urlsplit as _urlsplit

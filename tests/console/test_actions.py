@@ -312,15 +312,15 @@ def test_signing_out_devices_ends_the_users_sessions(world: dict[str, Any], admi
     assert _audit("console.devices_sign_out").new == {"devices_signed_out": 1}
 
 
-def test_hooks_without_their_app_say_not_available_and_write_nothing(
+def test_actions_on_things_the_user_does_not_have_are_refused_and_write_nothing(
     world: dict[str, Any], admin_client_: Client
 ) -> None:
     user = world["user"]
     reply = admin_client_.post(f"/console/users/{user.public_id}/sessions/hs_1/end", {"reason": "stuck"})
     assert reply.status_code == 409
-    assert b"not available" in reply.content
+    assert b"No such hosted session" in reply.content
     page = admin_client_.get(f"/console/users/{user.public_id}")
-    assert b"hosted sessions: not available" in page.content
+    assert b"No hosted sessions." in page.content
     for path in ("deletion/hold", "deletion/release"):
         reply = admin_client_.post(f"/console/users/{user.public_id}/{path}", {"reason": "legal hold"})
         assert reply.status_code == 409
