@@ -29,13 +29,43 @@ def test_it_redirects_a_purchase_to_the_checkout(client: Client, owner: Any, amo
     assert Purchase.objects.get(user=owner).amount_micros == int(float(amount) * 100) * 10_000
 
 
-@pytest.mark.parametrize("amount", ["4.99", "10000.01", "-10", "0", "abc", "", "1e9", "12.345", "NaN"])
-def test_it_refuses_amounts_outside_the_range(client: Client, owner: Any, amount: str) -> None:
+RANGE = "Choose an amount between $5 and $10,000."
+
+
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [
+        ("4.99", RANGE),
+        ("10000.01", RANGE),
+        ("-10", RANGE),
+        ("0", RANGE),
+        ("1e9", RANGE),
+        ("abc", "Enter an amount in dollars, for example 25 or 12.50."),
+        ("NaN", "Enter an amount in dollars, for example 25 or 12.50."),
+        ("", "Enter an amount in dollars."),
+        ("12.345", "Use at most two decimals (whole cents), for example 12.50."),
+    ],
+)
+def test_it_refuses_a_bad_amount_next_to_the_field_keeping_what_was_typed(
+    client: Client, owner: Any, amount: str, error: str
+) -> None:
     client.force_login(owner)
     response = client.post("/credits/buy", {"amount_usd": amount})
-    assert response.status_code == 302
-    assert response["Location"] == "/credits"
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'role="alert" data-testid="custom-amount-error">{error}</p>' in html
+    assert f'name="amount_usd" value="{amount}"' in html
+    assert "Ensure" not in html  # none of Django's default wording
     assert not Purchase.objects.exists()
+
+
+def test_it_reads_the_limits_from_the_settings(client: Client, owner: Any, settings: Any) -> None:
+    settings.TOPUP_MIN_MICROS, settings.TOPUP_MAX_MICROS = 20_000_000, 500_000_000
+    client.force_login(owner)
+    html = client.post("/credits/buy", {"amount_usd": "10"}).content.decode()
+    assert "Choose an amount between $20 and $500." in html
+    assert "Custom amount (USD, $20 to $500)" in html
+    assert 'data-range-message="Choose an amount between $20 and $500."' in html
 
 
 def test_it_requires_sign_in_and_csrf(owner: Any) -> None:
