@@ -23,6 +23,10 @@ def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
     user = User.objects.filter(public_id=payload[0], is_active=True).first() if payload else None
     if payload is None or user is None or not user_verify_email(user=user, email=payload[1]):
         return render(request, "accounts/verify_result.html", {"ok": False}, status=400)
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        # The middleware loaded the signed-in user before the address was verified: without this the
+        # page that confirms it would still show the "verify your e-mail" banner.
+        request.user = user
     return render(request, "accounts/verify_result.html", {"ok": True, "verified_email": user.email})
 
 
