@@ -106,6 +106,8 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
         indexes = [models.Index(fields=["user", "-created_at"], name="apikey_user_created_idx")]
 
     def __str__(self) -> str:
