@@ -118,7 +118,9 @@ def test_it_asks_unverified_users_to_verify_before_buying(client: Client, owner:
     owner.email_verified_at = None
     owner.save()
     client.force_login(owner)
-    assert "Verify your e-mail address to buy credits" in client.get("/credits").content.decode()
+    html = client.get("/credits").content.decode()
+    assert html.count('data-testid="verify-notice"') == 1  # the one notice, in the banner
+    assert "Verify your e-mail to create API keys and buy credits" in html
     assert client.post("/credits/buy", {"amount_usd": "10"})["Location"] == "/credits"
     assert not Purchase.objects.exists()
 
