@@ -23,13 +23,15 @@ install-dev: $(VENV)/.dev
 run: install
 	$(PY) manage.py serve
 
-## test: install and run the whole suite (SQLite by default; DATABASE_URL/REDIS_URL switch to PostgreSQL/Redis)
+## test: install and run the whole suite, on PostgreSQL and Redis when they answer on 127.0.0.1:5432/6379
+## (tests/services.py; SQLite and local memory otherwise; DATABASE_URL/REDIS_URL override)
 test: install-dev browser-deps
-	$(PY) -m pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	@eval "$$($(PY) -m tests.services)" && $(PY) -m pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 ## test-full: the ledger and payment suites at quality.md's full counts (1,000 concurrent reserves,
 ## 1,000 state-machine examples, 200 x 32 webhook deliveries); needs PostgreSQL (DATABASE_URL)
 test-full: install-dev
+	@eval "$$($(PY) -m tests.services)" && \
 	LEDGER_FULL=1 PAYMENTS_FULL=1 $(PY) -m pytest -n $${PYTEST_WORKERS:-2} tests/billing $(PYTEST_ARGS)
 
 ## browser-deps: Debian's chromium for the Playwright tests (never a downloaded browser build)

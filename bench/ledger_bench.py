@@ -114,10 +114,8 @@ class RawLedger:
         # The very statements the services send on PostgreSQL (billing/services/holds.py).
         from billing.services import holds
 
-        self.reserve_sql = holds._PG_RESERVE.format(
-            guard=holds._AVAILABLE_GUARD.format(amount="%(amount)s"), target=holds.BY_ID
-        )
-        self.capture_sql = holds._PG_RESOLVE.format(expiry=" AND expires_at > %(now)s", book=holds._PG_BOOK)
+        self.reserve_sql = holds.PG_RESERVE_BY_ID
+        self.capture_sql = holds.PG_CAPTURE
 
     def pair(self, wallet_id: int) -> None:
         """Reserve, then capture: each one statement in autocommit mode, as the services run them on PG."""

@@ -25,6 +25,12 @@ class InvalidLedgerRequest(LedgerError):  # noqa: N818 (names fixed by interface
     """An amount, reason or ticket that can never be valid (a caller's bug or bad input)."""
 
 
+class HoldNotFound(InvalidLedgerRequest):
+    """No hold has this id (never written, or lost with its transaction)."""
+
+    default_message = "No such hold."
+
+
 class InsufficientCredits(LedgerError):  # noqa: N818 (names fixed by interfaces.md)
     status = 402
     error_type = "insufficient_credits"

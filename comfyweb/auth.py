@@ -12,6 +12,7 @@ https origin that is not on the authorized list is refused with 403 `origin_not_
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -114,6 +115,33 @@ def _resolve(presented: _Presented) -> Principal:
         raise unauthorized(_UNKNOWN_KEY)
     api_key_touch(api_key=api_key)
     return Principal(user=api_key.user, credential="api_key", api_key=api_key)
+
+
+@dataclass(frozen=True)
+class CredentialIdentity:
+    """Who a request says it is, read from its headers alone (no database, nothing trusted yet): enough
+    to count it against rate limits before any database work."""
+
+    user_public_id: str = ""  # a valid platform token's user
+    key_digest: str = ""  # an API key's digest (never the key itself, nor its shown prefix)
+
+
+def credential_identity(request: HttpRequest) -> CredentialIdentity:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and token_looks_like_ours(value.strip()):
+        try:
+            return CredentialIdentity(user_public_id=str(token_claims(value.strip()).user_public_id))
+        except InvalidTokenError:
+            return CredentialIdentity()
+    key = request.headers.get("X-API-KEY") or ""
+    if not header and api_key_is_well_formed(key):
+        return CredentialIdentity(key_digest=key_digest(key))
+    return CredentialIdentity()
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def authenticate_request(request: HttpRequest) -> Principal:

@@ -123,10 +123,18 @@ if not DATABASE_URL:
 DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=BASE_DIR)}
 if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: DATABASE_URL must be a postgres:// URL.")
-_POOL_MAX = env_int("DATABASE_POOL_MAX_SIZE", default=0, minimum=0)
+# Production runs a psycopg pool by default: /proxy calls take a connection per short step (never across
+# a vendor call), which without a pool would open a real connection per step and re-PREPARE every time.
+_POOL_MAX = env_int("DATABASE_POOL_MAX_SIZE", default=20 if PRODUCTION else 0, minimum=0)
 # The hot statements (a /proxy call, a ledger operation) are PREPAREd once per connection (comfyweb.sql).
 # Turn it off behind a pooler that shares server sessions between clients (PgBouncer in transaction mode).
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
+if PRODUCTION and not _POOL_MAX and DATABASE_PREPARED_STATEMENTS:
+    # Without a pool every step would open a connection and PREPARE again; only an external pooler
+    # (PgBouncer, which also needs DATABASE_PREPARED_STATEMENTS=0) replaces it.
+    raise ImproperlyConfigured(
+        "DATABASE_POOL_MAX_SIZE=0 in production needs an external pooler: set DATABASE_PREPARED_STATEMENTS=0."
+    )
 if _POOL_MAX and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": _POOL_MAX, "timeout": 10}}
 if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -413,9 +421,6 @@ PROXY_IDEMPOTENCY_MAX_STORED_BYTES = env_int(
 # Database steps of /proxy calls running at once per process (the rest queue on the event loop); keep it
 # near DATABASE_POOL_MAX_SIZE.
 PROXY_DB_CONCURRENCY = env_int("PROXY_DB_CONCURRENCY", default=16, minimum=1)
-# Run those steps on one shared pool of PROXY_DB_CONCURRENCY threads, not on a new thread per request.
-# Off under pytest: a test's transaction lives on the test's own thread (the /proxy steps must use it).
-PROXY_DB_SHARED_THREADS = env_bool("PROXY_DB_SHARED_THREADS", default=not TESTING)
 # Open vendor jobs that nobody polled for this long are polled (and settled) by the sweeper.
 PROXY_SWEEP_IDLE_SECONDS = env_int("PROXY_SWEEP_IDLE_SECONDS", default=120, minimum=10)
 CELERY_BEAT_SCHEDULE["nodes-sweep-jobs"] = {"task": "nodes.tasks.sweep_jobs", "schedule": 60.0}

@@ -65,18 +65,6 @@ def execute_prepared(cursor: Any, sql: str, params: Mapping[str, Any], types: Ma
     cursor.execute(f"EXECUTE {name}{arguments}", [params[key] for key in order])
 
 
-def commit_without_waiting_for_disk() -> None:
-    """Let this transaction's COMMIT return before its WAL reaches the disk (PostgreSQL only).
-
-    Only for a transaction whose loss in a database crash harms nobody. PostgreSQL writes WAL in order, so
-    the next durable commit on the server (from any connection) makes this one durable too; only a crash
-    in the gap (wal_writer_delay, 200 ms by default) can lose it, and then as a whole, never half-way.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
 @functools.cache
 def _insert_sql(
     model: type[models.Model], on_conflict: bool

@@ -52,3 +52,22 @@ def _check_table(vendors: Any) -> list[CheckMessage]:
     if missing:
         return [Error(f"Routes without a price in '{version}': {', '.join(missing[:20])}", id="nodes.E003")]
     return []
+
+
+@register()
+def check_django_supported(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """The lean /proxy ASGI path overrides Django handler internals (nodes.engine.asgi)."""
+    import django
+
+    from nodes.engine.asgi import SUPPORTED_DJANGO
+
+    if tuple(django.VERSION[:2]) in SUPPORTED_DJANGO:
+        return []
+    return [
+        Error(
+            f"Django {django.get_version()} is not one the /proxy ASGI path was checked against "
+            f"({', '.join('.'.join(map(str, v)) for v in SUPPORTED_DJANGO)}).",
+            hint="Re-check nodes/engine/asgi.py against the new release, then add it to SUPPORTED_DJANGO.",
+            id="nodes.E010",
+        )
+    ]

@@ -223,3 +223,29 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key[:16]}"
+
+
+class UnsettledCall(models.Model):
+    """A vendor call whose settle found no usage row or hold to resolve (e.g. lost in a database crash).
+
+    The vendor's reply still reaches the client (comfy-contract §3.2); this row is what an operator
+    reconciles against the vendor's invoice: nothing was charged to the user, the vendor may bill us.
+    """
+
+    usage_public_id = models.UUIDField(db_index=True)
+    user_id = models.BigIntegerField()  # no foreign key: the row must survive whatever was lost
+    vendor = models.CharField(max_length=32)
+    route = models.CharField(max_length=160)
+    vendor_job_id = models.CharField(max_length=600, blank=True)
+    upstream_status = models.IntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16)  # the status the settle wanted to record
+    charge_micros = models.BigIntegerField(default=0)  # what it would have captured
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["resolved_at", "created_at"], name="unsettled_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.vendor}:{self.usage_public_id}:{self.outcome}"

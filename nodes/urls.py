@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
 from nodes import pages, storage
-from nodes.engine import views as proxy_views
+from nodes.engine import lifecycle as proxy_lifecycle
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
@@ -21,7 +21,7 @@ urlpatterns += [
 
 # --- proxy, pricing and usage (H4b: nodes/engine, nodes/pages.py) ------------------------------------------
 urlpatterns += [
-    path("proxy/<path:rest>", proxy_views.proxy, name="proxy"),
+    path("proxy/<path:rest>", proxy_lifecycle.proxy, name="proxy"),
     path("pricing", pages.pricing, name="pricing"),
     path("usage", pages.usage, name="usage"),
     path("usage.csv", pages.usage_csv, name="usage-csv"),

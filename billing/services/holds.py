@@ -8,7 +8,7 @@ and expiries exactly one wins; the others get HoldAlreadyResolved with the reaso
 Locks: a resolution takes the hold row, then the wallet row; a reservation locks only its wallet row
 (the hold is a new row). House-account rows are never updated here (their legs are plain inserts, whose
 foreign-key check takes only a shared key lock), so captures on different wallets never wait for each
-other. On PostgreSQL each operation is a single statement (see _PG_RESERVE), so no lock is ever held
+other. On PostgreSQL each operation is a single statement (see PG_RESERVE_BY_ID), so no lock is ever held
 across a round trip to Python; SQLite runs the same steps as separate statements.
 """
 
@@ -25,6 +25,7 @@ from accounts.models import User
 from billing.errors import (
     CaptureExceedsHold,
     HoldAlreadyResolved,
+    HoldNotFound,
     HoldResolution,
     InsufficientCredits,
     InvalidLedgerRequest,
@@ -71,17 +72,19 @@ _HOLD_INSERT_SQL = (
     "memo, expires_at, created_at, resolution_reason) VALUES (%s, %s, %s, %s, 0, 'open', %s, %s, %s, '') "
     "ON CONFLICT DO NOTHING RETURNING id"
 )
-# The overdraft guard (L2). Module-level so a test can remove it and watch the CheckConstraint hold.
-_AVAILABLE_GUARD = "AND balance_micros - held_micros >= {amount}"
+# The overdraft guard (L2) is in the WHERE clause of every reservation; the CheckConstraint on the wallet
+# row backs it (tests/billing/test_holds.py hits the constraint directly).
 _RESERVE_SQL = (
     f"UPDATE {ACCOUNT_TABLE} SET held_micros = held_micros + %s "  # noqa: S608
-    "WHERE id = %s AND kind = 'user' AND status = 'active' {guard}"
+    "WHERE id = %s AND kind = 'user' AND status = 'active' AND balance_micros - held_micros >= %s"
 )
 _RESOLVE_SQL = (
     f"UPDATE {HOLD_TABLE} SET status = %s, captured_micros = %s, resolved_at = %s, "  # noqa: S608
-    "resolution_reason = %s WHERE id = %s AND status = 'open' AND amount_micros >= %s{extra} "
+    "resolution_reason = %s WHERE id = %s AND status = 'open' AND amount_micros >= %s "
     "RETURNING wallet_id, amount_micros, memo"
 )
+_RESOLVE_NOT_EXPIRED_SQL = _RESOLVE_SQL.replace("RETURNING", "AND expires_at > %s RETURNING")
+_RESOLVE_EXPIRED_SQL = _RESOLVE_SQL.replace("RETURNING", "AND expires_at <= %s RETURNING")
 _SETTLE_SQL = (
     f"UPDATE {ACCOUNT_TABLE} SET balance_micros = balance_micros - %s, held_micros = held_micros - %s, "  # noqa: S608
     "version = version + %s WHERE id = %s "
@@ -91,16 +94,12 @@ _CAPTURE_TXN_SQL = (
     f"INSERT INTO {TXN_TABLE} (code, key, request_hash, wallet_id, payment_reference, source, hold_id, "  # noqa: S608
     "memo, created_at) VALUES ('capture', %s, '', %s, '', '', %s, %s, %s) RETURNING id"
 )
-_NOT_EXPIRED = " AND expires_at > %s"
-_EXPIRED = " AND expires_at <= %s"
 
 # On PostgreSQL each operation is ONE statement (data-modifying CTEs), run in autocommit mode when the
 # caller has no transaction open: the wallet row is locked only while PostgreSQL executes it, with no
 # round trip to Python before the commit. On a hot wallet that lock is what bounds throughput (BM3).
-_PG_RESERVE = f"""
-WITH w AS (
-    UPDATE {ACCOUNT_TABLE} SET held_micros = held_micros + %(amount)s
-    WHERE {{target}} AND kind = 'user' AND status = 'active' {{guard}}
+# Each variant below is a complete statement, written once; the services pass it by name.
+_PG_RESERVE_TAIL = f"""AND kind = 'user' AND status = 'active' AND balance_micros - held_micros >= %(amount)s
       AND NOT EXISTS (SELECT 1 FROM {HOLD_TABLE} WHERE key = %(key)s)
     RETURNING id
 ), h AS (
@@ -111,11 +110,23 @@ WITH w AS (
 )
 SELECT (SELECT id FROM h), (SELECT wallet_id FROM h)
 """  # noqa: S608
-_PG_RESOLVE = f"""
+# The reservation finds the wallet by its id, or by its owner (one statement fewer for a caller that knows
+# only the user: the /proxy admission).
+PG_RESERVE_BY_ID = f"""
+WITH w AS (
+    UPDATE {ACCOUNT_TABLE} SET held_micros = held_micros + %(amount)s
+    WHERE id = %(wallet)s {_PG_RESERVE_TAIL}"""  # noqa: S608
+PG_RESERVE_BY_OWNER = f"""
+WITH w AS (
+    UPDATE {ACCOUNT_TABLE} SET held_micros = held_micros + %(amount)s
+    WHERE user_id = %(owner)s {_PG_RESERVE_TAIL}"""  # noqa: S608
+
+_PG_FLIP = f"""
 WITH h AS (
     UPDATE {HOLD_TABLE} SET status = %(status)s, captured_micros = %(captured)s, resolved_at = %(now)s,
                             resolution_reason = %(reason)s
-    WHERE id = %(hold)s AND status = 'open' AND amount_micros >= %(captured)s {{expiry}}
+    WHERE id = %(hold)s AND status = 'open' AND amount_micros >= %(captured)s"""  # noqa: S608
+_PG_SETTLE = f"""
     RETURNING wallet_id, amount_micros, memo
 ), w AS (
     UPDATE {ACCOUNT_TABLE} a SET balance_micros = a.balance_micros - %(captured)s,
@@ -124,9 +135,7 @@ WITH h AS (
     FROM h WHERE a.id = h.wallet_id
     RETURNING a.id, a.balance_micros, a.version,
               a.balance_micros - a.held_micros < a.watch_below_micros AS due
-){{book}}
-SELECT (SELECT wallet_id FROM h), (SELECT due FROM w)
-"""  # noqa: S608
+)"""  # noqa: S608
 _PG_BOOK = f""", t AS (
     INSERT INTO {TXN_TABLE} (code, key, request_hash, wallet_id, payment_reference, source, hold_id, memo,
                              created_at)
@@ -140,13 +149,15 @@ _PG_BOOK = f""", t AS (
     UNION ALL SELECT t.id, %(revenue)s, %(captured)s, NULL, NULL, NULL, %(now)s FROM t
     RETURNING 1
 )"""  # noqa: S608
+_PG_RESOLVED = "\nSELECT (SELECT wallet_id FROM h), (SELECT due FROM w)\n"
+# A capture (only before expiry) books the capture transaction; a release or an expiry books nothing.
+PG_CAPTURE = _PG_FLIP + " AND expires_at > %(now)s" + _PG_SETTLE + _PG_BOOK + _PG_RESOLVED
+PG_CAPTURE_NOTHING = _PG_FLIP + " AND expires_at > %(now)s" + _PG_SETTLE + _PG_RESOLVED  # a 0 capture
+PG_RELEASE = _PG_FLIP + _PG_SETTLE + _PG_RESOLVED
+PG_EXPIRE = _PG_FLIP + " AND expires_at <= %(now)s" + _PG_SETTLE + _PG_RESOLVED
 _UNIQUE_VIOLATION = "23505"
-# The reservation finds the wallet by its id, or by its owner (one statement fewer for a caller that knows
-# only the user: the /proxy admission).
-BY_ID = "id = %(wallet)s"
-BY_OWNER = "user_id = %(owner)s"
 # The PostgreSQL type of every parameter of the statements above (they are prepared: comfyweb.sql).
-_PG_TYPES = {
+PG_TYPES = {
     "amount": "bigint",
     "wallet": "bigint",
     "owner": "bigint",
@@ -162,6 +173,12 @@ _PG_TYPES = {
     "bump": "bigint",
     "txn_key": "text",
     "revenue": "bigint",
+}
+_PG_RESOLUTION = {HoldStatus.RELEASED: PG_RELEASE, HoldStatus.EXPIRED: PG_EXPIRE}
+_PORTABLE_RESOLUTION = {
+    HoldStatus.CAPTURED: _RESOLVE_NOT_EXPIRED_SQL,
+    HoldStatus.RELEASED: _RESOLVE_SQL,
+    HoldStatus.EXPIRED: _RESOLVE_EXPIRED_SQL,
 }
 
 
@@ -247,12 +264,11 @@ def _reserve_pg(hold: Hold, *, isolated: bool, owner: int | None) -> tuple[int, 
         "expires": hold.expires_at,
         "now": hold.created_at,
     }
-    guard = _AVAILABLE_GUARD.format(amount="%(amount)s")
-    sql = _PG_RESERVE.format(guard=guard, target=BY_ID if owner is None else BY_OWNER)
+    statement = PG_RESERVE_BY_ID if owner is None else PG_RESERVE_BY_OWNER
     in_caller_transaction = connection.in_atomic_block and not isolated
     try:
         with _one_statement(savepoint=isolated), connection.cursor() as cursor:
-            execute_prepared(cursor, sql, params, _PG_TYPES)
+            execute_prepared(cursor, statement, params, PG_TYPES)
             row = cursor.fetchone()
     except IntegrityError as exc:
         if _sqlstate(exc) == _UNIQUE_VIOLATION:
@@ -286,10 +302,8 @@ def _reserve_portable(hold: Hold, *, isolated: bool) -> tuple[int, int] | None:
         row = cursor.fetchone()
         if row is None:
             return None
-        guard = _AVAILABLE_GUARD.format(amount="%s")
-        params = [amount, wallet_id, amount] if guard else [amount, wallet_id]
         try:
-            cursor.execute(_RESERVE_SQL.format(guard=guard), params)
+            cursor.execute(_RESERVE_SQL, [amount, wallet_id, amount])
         except IntegrityError as exc:
             raise InsufficientCredits() from exc
         if cursor.rowcount != 1:
@@ -310,7 +324,7 @@ def _why_not(hold_id: int, captured: int) -> LedgerError:
     """Why a resolution touched no row: already resolved, past its expiry, or a capture above the hold."""
     row = Hold.objects.filter(pk=hold_id).values_list("status", "amount_micros").first()
     if row is None:
-        return InvalidLedgerRequest("No such hold.")
+        return HoldNotFound()
     status, amount = row
     if status != HoldStatus.OPEN:
         return HoldAlreadyResolved(_RESOLVED_REASON[status])
@@ -320,17 +334,15 @@ def _why_not(hold_id: int, captured: int) -> LedgerError:
     return HoldAlreadyResolved("expired")
 
 
-def _resolve(
-    hold: Hold, *, status: HoldStatus, captured: int = 0, reason: str = "", now: datetime, extra: str = ""
-) -> None:
+def _resolve(hold: Hold, *, status: HoldStatus, captured: int = 0, reason: str = "", now: datetime) -> None:
     """Flip the hold from open to `status` exactly once, settle the wallet and book any capture.
 
     One transaction, one cursor; lock order: the hold row, then the wallet row (house rows never). The
     wallet row is touched last, so its lock is held for as short a time as possible: on a hot wallet
-    that lock, not the SQL, bounds throughput.
+    that lock, not the SQL, bounds throughput. A capture needs the hold unexpired; an expiry needs it past.
     """
     resolve = _resolve_pg if connection.vendor == "postgresql" else _resolve_portable
-    watch_due = resolve(hold, status=status, captured=captured, reason=reason, now=now, extra=extra)
+    watch_due = resolve(hold, status=status, captured=captured, reason=reason, now=now)
     hold.balance_watch_due = bool(captured and watch_due)
     hold.status, hold.captured_micros, hold.resolved_at, hold.resolution_reason = (
         status,
@@ -340,9 +352,7 @@ def _resolve(
     )
 
 
-def _resolve_pg(
-    hold: Hold, *, status: HoldStatus, captured: int, reason: str, now: datetime, extra: str
-) -> bool:
+def _resolve_pg(hold: Hold, *, status: HoldStatus, captured: int, reason: str, now: datetime) -> bool:
     params: dict[str, Any] = {
         "status": status.value,
         "captured": captured,
@@ -353,26 +363,28 @@ def _resolve_pg(
         "txn_key": f"hold:{hold.pk}",
         "revenue": house_account_id(HouseAccount.USAGE_REVENUE) if captured else 0,
     }
-    sql = _PG_RESOLVE.format(expiry=extra.replace("%s", "%(now)s"), book=_PG_BOOK if captured else "")
+    if status == HoldStatus.CAPTURED:
+        statement = PG_CAPTURE if captured else PG_CAPTURE_NOTHING
+    else:
+        statement = _PG_RESOLUTION[status]
     # A failure here is never recovered from inside the caller's transaction: no savepoint needed.
     with _one_statement(savepoint=False), connection.cursor() as cursor:
-        execute_prepared(cursor, sql, params, _PG_TYPES)
+        execute_prepared(cursor, statement, params, PG_TYPES)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         raise _why_not(hold.pk, captured)
     return bool(row[1])
 
 
-def _resolve_portable(
-    hold: Hold, *, status: HoldStatus, captured: int, reason: str, now: datetime, extra: str
-) -> bool:
+def _resolve_portable(hold: Hold, *, status: HoldStatus, captured: int, reason: str, now: datetime) -> bool:
     """SQLite: the same steps as separate statements in one (BEGIN IMMEDIATE) transaction."""
     at = db_time(now)
     params: list[str | int | datetime] = [status.value, captured, at, reason[:200], hold.pk, captured]
-    if extra:
+    statement = _PORTABLE_RESOLUTION[status]
+    if statement is not _RESOLVE_SQL:
         params.append(at)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_RESOLVE_SQL.format(extra=extra), params)
+        cursor.execute(statement, params)
         row = cursor.fetchone()
         if row is None:
             raise _why_not(hold.pk, captured)
@@ -398,7 +410,7 @@ def hold_capture(*, hold: Hold, amount_micros: int) -> Hold:
         raise InvalidLedgerRequest("A capture is a non-negative integer in micro-USD.")
     if amount_micros > hold.amount_micros:
         raise CaptureExceedsHold()
-    _resolve(hold, status=HoldStatus.CAPTURED, captured=amount_micros, now=timezone.now(), extra=_NOT_EXPIRED)
+    _resolve(hold, status=HoldStatus.CAPTURED, captured=amount_micros, now=timezone.now())
     return hold
 
 
@@ -410,7 +422,7 @@ def hold_release(*, hold: Hold, reason: str = "") -> Hold:
 
 
 def _hold_expire(hold: Hold, *, now: datetime) -> None:
-    _resolve(hold, status=HoldStatus.EXPIRED, reason="expired", now=now, extra=_EXPIRED)
+    _resolve(hold, status=HoldStatus.EXPIRED, reason="expired", now=now)
 
 
 @busy_means_retry

@@ -6,6 +6,12 @@ minutes a vendor call can take (quality.md BM5). Browser requests (with an `Orig
 take the full Django stack unchanged. What stays: Django's security headers, host validation
 (CommonMiddleware → ALLOWED_HOSTS) and the one error shape (ApiErrorMiddleware); authentication and the
 origin rules run in the view itself (comfyweb.auth).
+
+It leans on three Django internals, checked against each Django upgrade: `BaseHandler.load_middleware`
+(overridden to build the short chain), `BaseHandler._get_response_async` (the innermost handler that
+resolves and calls the view) and `BaseHandler.adapt_method_mode` (wraps middleware hooks for async).
+The system check `nodes.E010` refuses a Django outside SUPPORTED_DJANGO, and
+tests/nodes/test_proxy_asgi.py compares this path's answers with the full stack's over the error matrix.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from asgiref.sync import markcoroutinefunction
-from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest
@@ -59,13 +64,17 @@ class _Inline:
         return response
 
 
+# The Django releases whose handler internals this module was checked against (major, minor).
+SUPPORTED_DJANGO = ((5, 2),)
+
+
 class _ProxyHandler(ASGIHandler):
     """Django's ASGI handler (signals, URL routing) with a short chain.
 
-    With PROXY_DB_SHARED_THREADS it also leaves out the per-request thread-sensitive context, which starts
-    a new OS thread for every request: the view's database steps run on the shared pool
-    (nodes.engine.context.db), and the few thread-sensitive leftovers (the request signals' connection
-    check, closing the response) touch no database and run on asgiref's one shared thread.
+    It also leaves out the per-request thread-sensitive context, which starts a new OS thread for every
+    request: the view's database steps run on the shared pool (nodes.engine.dbsteps.db), and the few
+    thread-sensitive leftovers (the request signals' connection check, closing the response) touch no
+    database and run on asgiref's one shared thread.
     """
 
     def resolve_request(self, request: HttpRequest) -> ResolverMatch:
@@ -73,10 +82,7 @@ class _ProxyHandler(ASGIHandler):
         return super().resolve_request(request)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if settings.PROXY_DB_SHARED_THREADS:
-            await self.handle(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+        await self.handle(scope, receive, send)
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware: list[Any] = []

@@ -7,14 +7,9 @@ client's Authorization, X-API-KEY, cookies, X-Forwarded-* and comfy-user never d
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
-import hashlib
-import hmac
 import itertools
-import json
 import ssl
-import time
 import uuid
 import weakref
 from dataclasses import dataclass
@@ -67,20 +62,6 @@ def vendor_mode(vendor: Vendor) -> Mode:
     return "live" if mode == "live" else "sandbox"
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def kling_jwt(key: str, *, now: int | None = None) -> str:
-    """Kling authenticates with a short-lived HS256 JWT made from `access_key:secret_key`."""
-    access, _, secret = key.partition(":")
-    issued = int(time.time()) if now is None else now
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    payload = _b64(json.dumps({"iss": access, "exp": issued + 1800, "nbf": issued - 5}).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64(signature)}"
-
-
 def upstream_for(vendor: Vendor) -> Upstream:
     conf = vendor_config(vendor)
     mode = vendor_mode(vendor)
@@ -94,7 +75,7 @@ def upstream_for(vendor: Vendor) -> Upstream:
                 f"The provider {vendor.title} is not configured on this platform.",
             )
         base = (conf.get("base_url") or vendor.live_base).format(**slots)
-        secret = kling_jwt(key) if vendor.key_style == "kling_jwt" else key
+        secret = vendor.sign_key(key)
     else:
         base = settings.SANDBOX_UPSTREAM_BASE_URL.rstrip("/") + vendor.sandbox_base.format(**slots)
         secret = f"sandbox-{vendor.sandbox_name or vendor.name}"

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from comfyweb import sql
@@ -56,6 +56,61 @@ class Replay:
         if self.credits_used:
             response["X-Comfy-Credits-Used"] = self.credits_used
         return response
+
+
+@dataclass
+class Reply:
+    """What a /proxy call answers, and whether a vendor was reached: only such replies are replayed."""
+
+    response: HttpResponse
+    reached_vendor: bool = False
+
+    @property
+    def replayable(self) -> bool:
+        status = self.response.status_code
+        return self.reached_vendor and status < 500 and status not in (402, 409, 424, 429)
+
+
+class ReplayFound(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The Idempotency-Key already has a finished reply: answer with it, run nothing."""
+
+    def __init__(self, replay: Replay) -> None:
+        super().__init__("idempotent replay")
+        self.replay = replay
+
+
+@dataclass
+class Idempotency:
+    """One request's `Idempotency-Key`: claimed in the call's first database step (after authentication:
+    a key belongs to its user), finished exactly once with the reply (stored for replay) or without one
+    (freed, so a retry runs again). Only a key this request claimed is ever finished."""
+
+    key: str
+    fingerprint: str
+    user_id: int | None = None
+    finished: bool = False
+
+    @staticmethod
+    def of(request: HttpRequest, key: str | None, body: bytes) -> Idempotency | None:
+        if key is None:
+            return None
+        return Idempotency(
+            key, request_fingerprint(method=request.method or "", path=request.path, body=body)
+        )
+
+    def claim(self, *, user_id: int) -> None:
+        """Claim the key, or raise ReplayFound (a finished earlier request) / 409 (in flight, mismatch)."""
+        replay = idempotency_begin(user_id=user_id, key=self.key, fingerprint=self.fingerprint)
+        if replay is not None:
+            raise ReplayFound(replay)
+        self.user_id = user_id
+
+    def finish(self, reply: Reply | None) -> None:
+        if self.user_id is None or self.finished:
+            return
+        stored = reply.response if reply is not None and reply.replayable else None
+        idempotency_finish(user_id=self.user_id, key=self.key, response=stored)
+        self.finished = True
 
 
 def request_fingerprint(*, method: str, path: str, body: bytes) -> str:

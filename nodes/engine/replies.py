@@ -11,6 +11,7 @@ from django.http import HttpResponse
 
 from billing.money import micros_to_credits
 from comfyweb.errors import ApiError
+from nodes.engine.types import Vendor
 
 _SAFE_CONTENT_TYPE = "application/octet-stream"
 
@@ -47,33 +48,10 @@ def json_reply(data: Any, status: int) -> HttpResponse:
     return HttpResponse(json.dumps(data), status=status, content_type="application/json")
 
 
-def _message(data: Any) -> tuple[str, str]:
-    """The vendor's own error message and type, from the shapes the seed vendors use."""
-    if not isinstance(data, dict):
-        return "", ""
-    error = data.get("error")
-    if isinstance(error, dict):
-        return str(error.get("message") or ""), str(error.get("type") or error.get("code") or "")
-    for field in ("message", "detail", "ErrMsg", "error_message", "msg"):
-        value = data.get(field)
-        if isinstance(value, str) and value:
-            return value, str(data.get("name") or data.get("code") or "")
-        if isinstance(value, list | dict) and value:
-            return json.dumps(value)[:500], ""
-    errors = data.get("errors")
-    if isinstance(errors, list) and errors:
-        return "; ".join(str(e) for e in errors)[:500], str(data.get("name") or "")
-    base = data.get("base_resp")
-    if isinstance(base, dict) and base.get("status_msg"):
-        return str(base["status_msg"]), str(base.get("status_code", ""))
-    if isinstance(error, str):
-        return error, ""
-    return "", ""
-
-
-def vendor_error(response: httpx.Response, vendor_title: str) -> ApiError:
+def vendor_error(response: httpx.Response, vendor: Vendor) -> ApiError:
     """A vendor 4xx keeps its status with the vendor's message; a 5xx becomes 502 (comfy-contract §3.4)."""
-    message, kind = _message(json_or_none(response))
+    vendor_title = vendor.title
+    message, kind = vendor.error_message(json_or_none(response))
     if not message:
         text = response.text.strip()
         message = text[:300] if text and not text.lstrip().startswith("<") else f"HTTP {response.status_code}"

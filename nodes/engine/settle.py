@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from billing.errors import HoldAlreadyResolved, InsufficientCredits, LedgerError
+from billing.errors import HoldAlreadyResolved, HoldNotFound, InsufficientCredits, LedgerError
 from billing.models import Hold, HoldStatus, LedgerAccount
 from billing.money import format_credits
 from billing.payments.services import payments_after_balance_change
@@ -26,8 +26,8 @@ from comfyweb.auth import Principal
 from comfyweb.errors import ApiError
 from comfyweb.sql import insert_row
 from nodes.engine.pricing import Quote, charge_for_vendor_cost, price_table_for_version, with_markup
-from nodes.engine.types import Outcome, SettledCostFn
-from nodes.models import TERMINAL_USAGE, JobState, ProxyJob, UsageRecord, UsageStatus
+from nodes.engine.types import Observation, Outcome, SettledCostFn
+from nodes.models import TERMINAL_USAGE, JobState, ProxyJob, UnsettledCall, UsageRecord, UsageStatus
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class UsageRef:
     model: str
     comfy_job_id: str
     api_key_prefix: str
+    route: str = ""
     has_job: bool = False
 
     @staticmethod
@@ -65,6 +66,7 @@ class UsageRef:
             usage.model,
             usage.comfy_job_id,
             usage.api_key_prefix,
+            usage.route,
             has_job=usage.status == UsageStatus.SUBMITTED,
         )
 
@@ -73,6 +75,7 @@ class UsageRef:
 class Settled:
     status: UsageStatus
     charged_micros: int
+    unsettled: bool = False  # nothing was left to settle: recorded as an UnsettledCall for reconciliation
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,7 @@ def usage_admit(
         usage.model,
         facts.comfy_job_id,
         usage.api_key_prefix,
+        facts.route,
     )
     return Admission(usage.pk, public_id, quote.total_micros, ref)
 
@@ -225,9 +229,11 @@ def usage_settle(
                 hold_release(hold=hold, reason=f"{status}: {message}"[:200])
         except HoldAlreadyResolved as exc:
             if exc.reason != "expired":
-                return usage_outcome(usage_id=ref.usage_id)
+                return usage_outcome(ref=ref, status=status, charge=charged, upstream=upstream_status)
             # Past its TTL before the outcome arrived: not charged; the cost is absorbed.
             status, charged, may_bill = UsageStatus.EXPIRED, 0, True
+        except HoldNotFound:  # lost with its usage row (see UnsettledCall)
+            return _unsettled(ref, status=status, charge=charged, upstream=upstream_status, why="no hold")
         now = timezone.now()
         params = {
             "status": status.value,
@@ -245,7 +251,7 @@ def usage_settle(
             sql.execute_prepared(cursor, _SETTLE_USAGE_SQL, params, _SETTLE_USAGE_TYPES)
             settled = cursor.rowcount == 1
         if not settled:
-            return usage_outcome(usage_id=ref.usage_id)
+            return usage_outcome(ref=ref, status=status, charge=charged, upstream=upstream_status)
         if ref.has_job:
             ProxyJob.objects.filter(usage_id=ref.usage_id, state=JobState.OPEN).update(
                 state=JobState.SETTLED, settled_at=now
@@ -259,9 +265,29 @@ def usage_settle(
     return Settled(status, charged)
 
 
-def usage_outcome(*, usage_id: int) -> Settled:
-    status, charged = UsageRecord.objects.filter(pk=usage_id).values_list("status", "charged_micros").get()
-    return Settled(UsageStatus(status), charged)
+def usage_outcome(*, ref: UsageRef, status: UsageStatus, charge: int, upstream: int | None) -> Settled:
+    """The outcome an earlier settle recorded; or, if the usage row is gone, an UnsettledCall."""
+    found = UsageRecord.objects.filter(pk=ref.usage_id).values_list("status", "charged_micros").first()
+    if found is None:
+        return _unsettled(ref, status=status, charge=charge, upstream=upstream, why="no usage row")
+    return Settled(UsageStatus(found[0]), found[1])
+
+
+def _unsettled(ref: UsageRef, *, status: UsageStatus, charge: int, upstream: int | None, why: str) -> Settled:
+    """Nothing is left to settle (a database crash lost the reservation after the vendor was called):
+    the user is not charged, and the call is recorded for reconciliation with the vendor's invoice."""
+    logger.error("ALERT unsettled /proxy call %s (%s): %s", ref.public_id, ref.vendor, why)
+    UnsettledCall.objects.create(
+        usage_public_id=ref.public_id,
+        user_id=ref.user_id,
+        vendor=ref.vendor,
+        route=ref.route[:160],
+        upstream_status=upstream,
+        outcome=status.value,
+        charge_micros=charge,
+        reason=why,
+    )
+    return Settled(status, 0, unsettled=True)
 
 
 def outcome_status(outcome: Outcome) -> UsageStatus:
@@ -332,57 +358,59 @@ def job_observe(*, job_id: int, vendor_status: str, result_ref: str = "") -> Non
     ProxyJob.objects.filter(pk=job_id).update(**updates)
 
 
-def charge_for(
-    vendor: str, cost: Any, *, version_id: int, markup_bps: int, quoted_micros: int
-) -> tuple[int, int | None]:
-    """(charge, vendor list cost) for a success, priced by the table the call was quoted with."""
-    table = price_table_for_version(version_id=version_id, markup_bps=markup_bps)
-    charge, listed = charge_for_vendor_cost(vendor=vendor, cost=cost, table=table, quote=quoted_micros)
-    if listed is not None and with_markup(listed, markup_bps) > quoted_micros:
-        # The user is charged at most the quote; the difference is ours. The price table is too low.
-        logger.warning(
-            "ALERT proxy cost above quote: %s vendor cost %d µ$ (+markup) > quote %d µ$",
-            vendor,
-            listed,
-            quoted_micros,
+@dataclass(frozen=True)
+class Quoted:
+    """What a call was admitted with: its price table version, markup and maximum (the hold)."""
+
+    vendor: str
+    version_id: int
+    markup_bps: int
+    quoted_micros: int
+
+    @staticmethod
+    def of_quote(vendor: str, quote: Quote) -> Quoted:
+        return Quoted(vendor, quote.version_id, quote.markup_bps, quote.total_micros)
+
+    @staticmethod
+    def of_usage(usage: UsageRecord) -> Quoted:
+        return Quoted(usage.vendor, usage.price_version_id, usage.markup_bps, usage.quoted_micros)
+
+
+@dataclass(frozen=True)
+class Charge:
+    micros: int  # what a success is charged: at most the quote
+    vendor_cost_micros: int | None  # the vendor's list cost, when one of the costs could be priced
+
+
+def call_charge(quoted: Quoted, *costs: Any) -> Charge:
+    """The one charge rule: the quote, or less where the vendor reported (or a job delivered) a cost.
+
+    Each cost is what a vendor function returned (`Route.cost` at the submit or sync reply,
+    `Route.settled_cost` at a job's end): list micro-USD or line items, priced by the table and markup the
+    call was quoted with. None (not reported, or garbled) leaves the quote. The user never pays more than
+    the quote; a listed cost above it is the platform's loss, and alerts (the price table is too low).
+    """
+    charge, listed_last = quoted.quoted_micros, None
+    table = None
+    for cost in costs:
+        if cost is None:
+            continue
+        table = table or price_table_for_version(version_id=quoted.version_id, markup_bps=quoted.markup_bps)
+        priced, listed = charge_for_vendor_cost(
+            vendor=quoted.vendor, cost=cost, table=table, quote=quoted.quoted_micros
         )
-    return charge, listed
-
-
-def quote_charge_for(vendor: str, quote: Quote, cost: Any) -> tuple[int, int | None]:
-    """`charge_for` with the table, markup and total of the quote the call was admitted with."""
-    return charge_for(
-        vendor,
-        cost,
-        version_id=quote.version_id,
-        markup_bps=quote.markup_bps,
-        quoted_micros=quote.total_micros,
-    )
-
-
-def usage_charge_for(vendor: str, usage: UsageRecord, cost: Any) -> tuple[int, int | None]:
-    return charge_for(
-        vendor,
-        cost,
-        version_id=usage.price_version_id,
-        markup_bps=usage.markup_bps,
-        quoted_micros=usage.quoted_micros,
-    )
-
-
-def _job_delivered_charge(job: ProxyJob, usage: UsageRecord, delivered: Any) -> tuple[int, int | None]:
-    """(charge, vendor list cost) for what a job delivered; the quote when the poll reply did not say."""
-    if delivered is None:
-        logger.warning(
-            "Settling %s job %s at its quote: no delivered cost", job.vendor, job.vendor_job_id[:40]
-        )
-        return usage.quoted_micros, None
-    charge, listed = usage_charge_for(job.vendor, usage, delivered)
-    if listed is None:
-        logger.warning(
-            "Settling %s job %s at its quote: %r is unpriced", job.vendor, job.vendor_job_id[:40], delivered
-        )
-    return charge, listed
+        if listed is None:
+            logger.warning("Charging %s at its quote: the cost %r is unpriced", quoted.vendor, cost)
+            continue
+        if with_markup(listed, quoted.markup_bps) > quoted.quoted_micros:
+            logger.warning(
+                "ALERT proxy cost above quote: %s vendor cost %d µ$ (+markup) > quote %d µ$",
+                quoted.vendor,
+                listed,
+                quoted.quoted_micros,
+            )
+        charge, listed_last = min(charge, priced), listed
+    return Charge(charge, listed_last)
 
 
 def job_settle(
@@ -393,32 +421,42 @@ def job_settle(
     reply: Any = None,
     settled_cost: SettledCostFn | None = None,
 ) -> Settled | None:
-    """A terminal poll captures (success) or releases (failure, moderation); pending leaves the hold.
+    """A terminal observation captures (success) or releases (failure, moderation); pending keeps the hold.
 
-    A success is charged the quote, or less: the submit's reported cost, and the cost of what was
-    delivered when the poll route can tell it from the `reply` (`settled_cost`), each priced by the quote's
-    table and markup.
+    A success is charged by `call_charge` over the cost the submit reported and the cost of what was
+    delivered (when the poll route can tell it from the `reply`).
     """
     usage = UsageRecord.objects.filter(pk=job.usage_id).first()
     if usage is None:
         return None
     if outcome == "pending" or usage.status in TERMINAL_USAGE:
         return Settled(UsageStatus(usage.status), usage.charged_micros)
-    charge = usage.quoted_micros
-    if usage.vendor_cost_micros is not None:
-        charge = min(charge, usage_charge_for(job.vendor, usage, usage.vendor_cost_micros)[0])
-    delivered_micros = None
-    if outcome == "success" and settled_cost is not None:
-        delivered, delivered_micros = _job_delivered_charge(job, usage, settled_cost(reply, job.context))
-        charge = min(charge, delivered)
+    delivered = settled_cost(reply, job.context) if outcome == "success" and settled_cost else None
+    if outcome == "success" and settled_cost is not None and delivered is None:
+        logger.warning(
+            "Settling %s job %s at its quote: no delivered cost", job.vendor, job.vendor_job_id[:40]
+        )
+    charge = call_charge(Quoted.of_usage(usage), usage.vendor_cost_micros, delivered)
     return usage_settle(
         ref=UsageRef.of(usage),
         status=outcome_status(outcome),
-        charge_micros=charge if outcome == "success" else 0,
-        vendor_cost_micros=delivered_micros,
+        charge_micros=charge.micros if outcome == "success" else 0,
+        vendor_cost_micros=charge.vendor_cost_micros if delivered is not None else None,
         message="" if outcome == "success" else f"vendor reported {outcome}",
         api_name=api_name,
     )
+
+
+def job_record_observation(
+    *, job: ProxyJob, seen: Observation, api_name: str, settled_cost: SettledCostFn | None
+) -> Settled | None:
+    """The one database step of a poll, the user's or the sweeper's: what the vendor said, and the settle
+    on a terminal status, in one transaction."""
+    with transaction.atomic():
+        job_observe(job_id=job.pk, vendor_status=seen.vendor_status, result_ref=seen.result_ref)
+        return job_settle(
+            job=job, outcome=seen.outcome, api_name=api_name, reply=seen.data, settled_cost=settled_cost
+        )
 
 
 def usage_reconcile_expired() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -87,6 +88,48 @@ def _sync_success(body: Any, status: int) -> Outcome:
     return "success"
 
 
+def status_word(data: Any) -> str:
+    """The vendor's own status word in a poll reply (kept on the job row for support): the common
+    shapes; a vendor with another one sets `Route.status_word`."""
+    if isinstance(data, dict):
+        for key in ("status", "state", "task_status", "done"):
+            if key in data:
+                return str(data[key])
+        inner = data.get("data") or data.get("Resp")
+        if isinstance(inner, dict):
+            return status_word(inner)
+    return ""
+
+
+def error_message(data: Any) -> tuple[str, str]:
+    """(message, type) of a vendor's error reply, from the common shapes; a vendor with another one sets
+    `Vendor.error_message`."""
+    if not isinstance(data, dict):
+        return "", ""
+    error = data.get("error")
+    if isinstance(error, dict):
+        return str(error.get("message") or ""), str(error.get("type") or error.get("code") or "")
+    for name in ("message", "detail", "ErrMsg", "error_message", "msg"):
+        value = data.get(name)
+        if isinstance(value, str) and value:
+            return value, str(data.get("name") or data.get("code") or "")
+        if isinstance(value, list | dict) and value:
+            return json.dumps(value)[:500], ""
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors:
+        return "; ".join(str(e) for e in errors)[:500], str(data.get("name") or "")
+    base = data.get("base_resp")
+    if isinstance(base, dict) and base.get("status_msg"):
+        return str(base["status_msg"]), str(base.get("status_code", ""))
+    if isinstance(error, str):
+        return error, ""
+    return "", ""
+
+
+def plain_key(key: str) -> str:
+    return key
+
+
 def _no_model(call: Call) -> str:
     model = call.body.value("model") if call.body.format != "none" else None
     return str(model) if isinstance(model, str | int) else ""
@@ -120,15 +163,17 @@ class Route:
     public: bool = False  # served without authentication (the BFL signed polling URL)
     name: str = ""  # poll routes: how submit routes (and the sweeper) refer to them
     poll_route: str = ""  # submit routes: the name of the route that polls their jobs
-    # Submit routes whose reply carries a vendor polling URL (BFL `polling_url`) that needs our vendor key:
-    # it is replaced by our own signed, credential-free URL for that one job (comfy-contract §5.3).
-    signed_poll_url: bool = False
+    # Submit routes whose reply carries a vendor polling URL that needs our vendor key (BFL's
+    # `polling_url`): the name of that field, whose value is replaced by our own signed, credential-free
+    # URL for that one job (comfy-contract §5.3).
+    signed_poll_url: str = ""
     # Poll routes: a reply meaning "no such job" that must reach the client as HTTP 404 (BFL answers
     # `Task not found` with 200, which sends legacy clients into a tight re-poll loop).
     gone: Callable[[Any], bool] | None = None
     # Poll routes polled with a body (Veo's POST poll): the body for a job id.
     poll_body: Callable[[str], dict[str, Any]] | None = None
-    content_types: tuple[str, ...] = ()
+    # Poll routes: the vendor's status word in a reply (recorded on the job).
+    status_word: Callable[[Any], str] = status_word
 
     @property
     def free(self) -> bool:
@@ -140,9 +185,6 @@ class Route:
         return self.method + " " + _SLOT.sub(r"{\1}", self.path)
 
 
-KeyStyle = Literal["header", "kling_jwt"]
-
-
 @dataclass(frozen=True)
 class Vendor:
     name: str  # the /proxy/<name>/ segment
@@ -151,7 +193,8 @@ class Vendor:
     sandbox_base: str  # under SANDBOX_UPSTREAM_BASE_URL; = /<sandbox vendor> + the live base's path
     key_header: str
     key_prefix: str = ""
-    key_style: KeyStyle = "header"
+    sign_key: Callable[[str], str] = plain_key  # the configured key → what the key header carries
+    error_message: Callable[[Any], tuple[str, str]] = error_message  # (message, type) of an error reply
     routes: tuple[Route, ...] = ()
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     # Price rows this vendor's routes use: key → (unit, list micro-USD, source note); 0 = free.
@@ -164,3 +207,15 @@ class Vendor:
     @property
     def settings_name(self) -> str:
         return (self.sandbox_name or self.name).upper()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one poll of a vendor job said (the user's poll and the sweeper's alike)."""
+
+    status_code: int
+    data: Any  # the reply's JSON, or None
+    outcome: Outcome
+    vendor_status: str
+    result_ref: str  # a follow-up id to remember (MiniMax file_id), on success
+    gone: bool  # the vendor says there is no such job

@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from nodes.engine import views
+from nodes.engine import lifecycle
 
-urlpatterns = [path("proxy/<path:rest>", views.proxy, name="proxy")]
+urlpatterns = [path("proxy/<path:rest>", lifecycle.proxy, name="proxy")]

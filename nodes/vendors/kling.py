@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import math
+import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -281,6 +286,20 @@ def _model(call: Call) -> str:
     return str(value) if isinstance(value, str) else DEFAULT_MODELS.get(kind, kind)
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def kling_jwt(key: str, *, now: int | None = None) -> str:
+    """Kling authenticates with a short-lived HS256 JWT made from `access_key:secret_key`."""
+    access, _, secret = key.partition(":")
+    issued = int(time.time()) if now is None else now
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = _b64(json.dumps({"iss": access, "exp": issued + 1800, "nbf": issued - 5}).encode())
+    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{_b64(signature)}"
+
+
 POLL = status_of("data", "task_status", success={"succeed"}, failure={"failed"})
 TURBO_POLL = status_of("data", 0, "status", success={"succeeded"}, failure={"failed"})
 VIDEO_KINDS = "text2video|image2video|video-extend|lip-sync|effects|omni-video|motion-control"
@@ -299,7 +318,7 @@ VENDOR = Vendor(
     sandbox_base="/kling",
     key_header="Authorization",
     key_prefix="Bearer ",
-    key_style="kling_jwt",
+    sign_key=kling_jwt,
     routes=(
         Route(
             "POST",

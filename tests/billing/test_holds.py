@@ -11,7 +11,7 @@ from billing.errors import (
     WalletClosed,
     WalletFrozen,
 )
-from billing.models import Hold, HoldStatus, HouseAccount, LedgerTransaction
+from billing.models import Hold, HoldStatus, HouseAccount, LedgerAccount, LedgerTransaction
 from billing.selectors import house_balance, wallet_balance, wallet_open_holds
 from billing.services import credits_reserve, hold_capture, hold_release, wallet_close, wallet_freeze
 from tests.billing.support import fund, later, wallet_of
@@ -142,16 +142,16 @@ def test_it_refuses_an_empty_key(wallet):
         credits_reserve(wallet=wallet, amount_micros=10, expires_at=later(), key="")
 
 
-def test_the_check_constraint_backs_the_guard_and_maps_to_402(wallet, monkeypatch):
-    """If the conditional UPDATE were ever wrong, the database still refuses the overdraft, as a 402."""
-    from billing.services import holds
+def test_the_check_constraint_backs_the_guard(wallet):
+    """If a statement ever held more than the balance, the database itself refuses it (L2)."""
+    from django.db import IntegrityError, connection, transaction
 
-    monkeypatch.setattr(holds, "_AVAILABLE_GUARD", "")
-    with pytest.raises(InsufficientCredits) as exc:
-        credits_reserve(wallet=wallet, amount_micros=1_001, expires_at=later(), key="h1")
-    assert exc.value.to_api_error().status == 402
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {LedgerAccount._meta.db_table} SET held_micros = balance_micros + 1 WHERE id = %s",  # noqa: S608
+            [wallet.pk],
+        )
     assert _state(wallet) == (1_000, 0, 1_000)
-    assert not Hold.objects.filter(key="h1").exists()
 
 
 def test_a_freeze_and_unfreeze_record_the_actor(wallet, staff):

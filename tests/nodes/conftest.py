@@ -23,8 +23,11 @@ def proxy_prices(db: None) -> Any:
 
 
 @pytest.fixture
-def proxy_upstream(settings: Any) -> Iterator[RecordingTransport]:
-    """Every sandbox-mode vendor call goes through the Django ASGI app in-process, and is recorded."""
+def proxy_upstream(settings: Any, transactional_db: None) -> Iterator[RecordingTransport]:
+    """Every sandbox-mode vendor call goes through the Django ASGI app in-process, and is recorded.
+
+    The /proxy tests commit for real (transactional_db): the engine's database steps run on its shared
+    pool of threads, as in production, and see only committed rows."""
     from comfyweb.asgi import django_asgi_app
     from nodes.engine import forward
 
@@ -99,7 +102,7 @@ class StubUpstream(httpx.AsyncBaseTransport):
 
 
 @pytest.fixture
-def proxy_stub(settings: Any) -> Iterator[StubUpstream]:
+def proxy_stub(settings: Any, transactional_db: None) -> Iterator[StubUpstream]:
     from nodes.engine import forward
 
     cache.clear()
@@ -113,3 +116,22 @@ def proxy_stub(settings: Any) -> Iterator[StubUpstream]:
 def proxy_stub_comfy(owner: Any, proxy_key: str, proxy_prices: Any, proxy_stub: StubUpstream) -> ComfyClient:
     fund_user(owner, 100_000_000)
     return ComfyClient(Client(), proxy_key)
+
+
+_CALLS_PROXY = {
+    "tests.nodes.test_kling_settle",
+    "tests.nodes.test_pricing",
+    "tests.nodes.test_usage_pages",
+    "tests.accounts.test_auth_request",
+    "tests.accounts.test_origins",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that calls /proxy commits for real: the engine's database steps run on its shared pool of
+    threads (as in production), which see only committed rows, never a test's open transaction."""
+    for item in items:
+        module = getattr(item, "module", None)
+        name = getattr(module, "__name__", "")
+        if name.startswith("tests.nodes.test_proxy") or name in _CALLS_PROXY:
+            item.add_marker(pytest.mark.django_db(transaction=True), append=False)

@@ -13,11 +13,13 @@ from nodes.models import UsageRecord
 from tests.nodes.conftest import StubUpstream, fund_user
 
 
-def _call(method: str, path: str, **kwargs: Any) -> httpx.Response:
-    from comfyweb.asgi import application
+def _call(method: str, path: str, *, full_stack: bool = False, **kwargs: Any) -> httpx.Response:
+    """Through the platform's ASGI application (its lean /proxy path), or straight through Django's own
+    handler and the whole middleware chain."""
+    from comfyweb.asgi import application, django_asgi_app
 
     async def send() -> httpx.Response:
-        transport = httpx.ASGITransport(app=application)
+        transport = httpx.ASGITransport(app=django_asgi_app if full_stack else application)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.request(method, path, **kwargs)
 
@@ -93,15 +95,14 @@ def test_browser_requests_keep_the_full_stack(lean: StubUpstream, proxy_key: str
 def test_it_runs_the_database_steps_on_the_shared_pool(
     lean: StubUpstream, proxy_key: str, settings: Any, owner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Production's mode (PROXY_DB_SHARED_THREADS): 20 calls at once, each charged exactly once, and
-    every database step on the `proxy-db` pool rather than a thread of its own."""
+    """20 calls at once, each charged exactly once, and every database step on the `proxy-db` pool rather
+    than a thread of its own (the one mode, in production and in every /proxy test)."""
     import threading
 
     from billing.selectors import wallet_balance, wallet_get_for_user
     from comfyweb.asgi import application
     from nodes.engine import settle
 
-    settings.PROXY_DB_SHARED_THREADS = True
     threads: set[str] = set()
     admit = settle.usage_admit
 
@@ -130,3 +131,127 @@ def test_it_runs_the_database_steps_on_the_shared_pool(
     assert wallet_balance(wallet=wallet_get_for_user(user=owner)).balance_micros == 1_000_000 - 20 * 20_000
     assert threads
     assert all(name.startswith("proxy-db") for name in threads)
+
+
+_JSON = {"prompt": "x", "model": "dall-e-2"}
+_ERROR_MATRIX: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("no-credential", "POST", "/proxy/openai/images/generations", {"json": _JSON}),
+    ("malformed-key", "POST", "/proxy/openai/images/generations", {"json": _JSON, "key": "comfyui-short"}),
+    (
+        "unknown-key",
+        "POST",
+        "/proxy/openai/images/generations",
+        {"json": _JSON, "key": "comfyui-" + "a" * 64},
+    ),
+    ("foreign-bearer", "POST", "/proxy/openai/images/generations", {"json": _JSON, "bearer": "eyJ.x.y"}),
+    ("unknown-route", "POST", "/proxy/openai/nope", {"json": _JSON, "key": True}),
+    ("unknown-vendor", "POST", "/proxy/nobody/x", {"json": _JSON, "key": True}),
+    ("wrong-method", "GET", "/proxy/openai/images/generations", {"key": True}),
+    (
+        "bad-json",
+        "POST",
+        "/proxy/openai/images/generations",
+        {"content": b"{nope", "key": True, "type": "json"},
+    ),
+    (
+        "lone-surrogate",
+        "POST",
+        "/proxy/openai/images/generations",
+        {"content": b'{"prompt":"\\ud800"}', "key": True, "type": "json"},
+    ),
+    (
+        "media-type",
+        "POST",
+        "/proxy/openai/images/generations",
+        {"content": b"x=1", "key": True, "type": "text/plain"},
+    ),
+    (
+        "too-large",
+        "POST",
+        "/proxy/veo/veo-2.0-generate-001/poll",
+        {"content": b"{" + b" " * 70_000 + b"}", "key": True, "type": "json"},
+    ),
+    (
+        "unpriced",
+        "POST",
+        "/proxy/openai/images/generations",
+        {"json": {"prompt": "x", "model": "dall-e-9"}, "key": True},
+    ),
+    (
+        "bad-idempotency-key",
+        "POST",
+        "/proxy/openai/images/generations",
+        {"json": _JSON, "key": True, "Idempotency-Key": "x" * 300},
+    ),
+    (
+        "insufficient-credits",
+        "POST",
+        "/proxy/veo/veo-2.0-generate-001/generate",
+        {"json": {"instances": [{"prompt": "a"}]}, "key": True},
+    ),
+    ("unknown-job", "GET", "/proxy/kling/v1/videos/text2video/no-such-task", {"key": True}),
+    ("bad-poll-token", "GET", "/proxy/bfl/poll/" + "t" * 40, {}),
+    ("vendor-5xx", "POST", "/proxy/openai/images/generations", {"json": _JSON, "key": True, "vendor": 503}),
+    ("vendor-4xx", "POST", "/proxy/openai/images/generations", {"json": _JSON, "key": True, "vendor": 400}),
+    (
+        "bad-host",
+        "POST",
+        "/proxy/openai/images/generations",
+        {"json": _JSON, "key": True, "Host": "evil.example"},
+    ),
+]
+_EXPECTED = {
+    **dict.fromkeys(["no-credential", "malformed-key", "unknown-key", "foreign-bearer"], 401),
+    **dict.fromkeys(["unknown-route", "unknown-vendor", "unknown-job", "bad-poll-token"], 404),
+    **dict.fromkeys(["bad-json", "lone-surrogate", "bad-idempotency-key", "vendor-4xx", "bad-host"], 400),
+    "wrong-method": 405,
+    "media-type": 415,
+    "too-large": 413,
+    "unpriced": 422,
+    "insufficient-credits": 402,
+    "vendor-5xx": 502,
+}
+_COMPARED_HEADERS = (
+    "content-type",
+    "retry-after",
+    "x-comfy-error-type",
+    "x-content-type-options",
+    "x-comfy-credits-used",
+)
+
+
+def _request(case: dict[str, Any], proxy_key: str) -> dict[str, Any]:
+    headers: dict[str, str] = {}
+    if case.get("key") is True:
+        headers["X-API-KEY"] = proxy_key
+    elif isinstance(case.get("key"), str):
+        headers["X-API-KEY"] = case["key"]
+    if case.get("bearer"):
+        headers["Authorization"] = f"Bearer {case['bearer']}"
+    for name in ("Idempotency-Key", "Host"):
+        if name in case:
+            headers[name] = case[name]
+    kwargs: dict[str, Any] = {"headers": headers}
+    if "json" in case:
+        kwargs["json"] = case["json"]
+    if "content" in case:
+        kwargs["content"] = case["content"]
+        headers["Content-Type"] = "application/json" if case["type"] == "json" else case["type"]
+    return kwargs
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("name", "method", "path", "case"), _ERROR_MATRIX, ids=[c[0] for c in _ERROR_MATRIX])
+def test_the_lean_path_answers_exactly_like_the_full_stack(
+    *, lean: StubUpstream, proxy_key: str, name: str, method: str, path: str, case: dict[str, Any]
+) -> None:
+    status = case.get("vendor")
+    if status:
+        lean.handler = lambda _r: httpx.Response(status, json={"error": {"message": "nope", "type": "bad"}})
+    kwargs = _request(case, proxy_key)
+    lean_reply = _call(method, path, **kwargs)
+    full_reply = _call(method, path, full_stack=True, **kwargs)
+    assert lean_reply.status_code == full_reply.status_code == _EXPECTED[name], name
+    assert lean_reply.content == full_reply.content, name
+    for header in _COMPARED_HEADERS:
+        assert lean_reply.headers.get(header) == full_reply.headers.get(header), (name, header)

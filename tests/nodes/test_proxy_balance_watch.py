@@ -91,31 +91,3 @@ def test_it_watches_the_highest_enabled_threshold_and_forgets_a_disabled_one(own
     assert watch() == 2_000_000
     low_balance_configure(user=owner, enabled=False, threshold_micros=2_000_000)
     assert watch() == 0
-
-
-@pytest.mark.pg
-def test_only_the_reservation_commits_without_waiting_for_the_disk(proxy_comfy: ComfyClient) -> None:
-    """The admission's commit is asynchronous (it moves no money); the settling commit stays durable."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from billing.services import holds
-    from comfyweb.sql import prepared_name
-
-    reserve = prepared_name(
-        holds._PG_RESERVE.format(
-            guard=holds._AVAILABLE_GUARD.format(amount="%(amount)s"), target=holds.BY_OWNER
-        ),
-        holds._PG_TYPES,
-    )
-    capture = prepared_name(
-        holds._PG_RESOLVE.format(expiry=" AND expires_at > %(now)s", book=holds._PG_BOOK), holds._PG_TYPES
-    )
-    with CaptureQueriesContext(connection) as queries:
-        assert proxy_comfy.post_json("/proxy/recraft/image_generation", RECRAFT).status_code == 200
-    sql = [q["sql"] for q in queries.captured_queries]
-    relaxed = [i for i, text in enumerate(sql) if "synchronous_commit" in text]
-    reserved = next(i for i, text in enumerate(sql) if text.startswith(f"EXECUTE {reserve}"))
-    captured = next(i for i, text in enumerate(sql) if text.startswith(f"EXECUTE {capture}"))
-    assert len(relaxed) == 1
-    assert relaxed[0] < reserved < captured

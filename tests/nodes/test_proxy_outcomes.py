@@ -227,14 +227,14 @@ def test_it_returns_the_vendors_result_when_settling_fails(
     from django.utils import timezone
 
     from billing.services import holds_expire
-    from nodes.engine import context, settle
+    from nodes.engine import dbsteps, settle
     from nodes.tasks import sweep_jobs
 
     def down(**kwargs: Any) -> Any:
         raise OperationalError("pool timeout")
 
     monkeypatch.setattr(settle, "usage_settle", down)
-    monkeypatch.setattr(context.asyncio, "sleep", _no_sleep)
+    monkeypatch.setattr(dbsteps.asyncio, "sleep", _no_sleep)
     before = available_micros(owner)
     reply = proxy_comfy.post_json("/proxy/openai/images/generations", {"prompt": "x", "model": "dall-e-2"})
     assert reply.status_code == 200  # the user gets the image the vendor made
@@ -337,13 +337,13 @@ def test_it_answers_503_not_500_when_an_early_database_step_fails(
     """A burst that exhausts the pool must get a retryable 503 before anything is sent, never a 500."""
     from django.db import OperationalError
 
-    from nodes.engine import context, polls
+    from nodes.engine import idempotency, settle
 
     def down(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("pool timeout")
 
     if where == "idempotency":
-        monkeypatch.setattr(context, "idempotency_begin", down)
+        monkeypatch.setattr(idempotency, "idempotency_begin", down)
         reply = proxy_comfy.post_json(
             "/proxy/openai/images/generations", {"prompt": "x"}, **{"Idempotency-Key": "b" * 32}
         )
@@ -351,7 +351,7 @@ def test_it_answers_503_not_500_when_an_early_database_step_fails(
         task = proxy_comfy.post_json("/proxy/kling/v1/videos/text2video", {"prompt": "x"}).json()["data"][
             "task_id"
         ]
-        monkeypatch.setattr(polls.settle, "job_for_user", down)
+        monkeypatch.setattr(settle, "job_for_user", down)
         reply = proxy_comfy.get(f"/proxy/kling/v1/videos/text2video/{task}")
     assert reply.status_code == 503
     assert reply.json()["error"]["type"] == "upstream_unavailable"

@@ -99,3 +99,60 @@ def test_every_route_ttl_covers_the_client_poll_window() -> None:
             if route.kind == "submit":
                 assert route.poll_route, route.label
                 assert vendor.route_named(route.poll_route), route.label
+
+
+@pytest.mark.django_db
+def test_the_sweeper_asks_the_vendor_what_a_users_poll_asks(
+    proxy_comfy: ComfyClient, proxy_upstream: Any, settings: Any
+) -> None:
+    """One request builds every poll (from the job's server-side state): Veo's POST poll included."""
+    settings.SANDBOX_JOB_SECONDS = 24 * 3600  # still running at both polls
+    submitted = proxy_comfy.post_json(
+        "/proxy/veo/veo-2.0-generate-001/generate", {"instances": [{"prompt": "a"}]}
+    )
+    operation = submitted.json()["name"]
+    polled = proxy_comfy.post_json("/proxy/veo/veo-2.0-generate-001/poll", {"operationName": operation})
+    assert polled.status_code == 200
+    user_poll = proxy_upstream.calls[-1]
+    _abandon()
+    sweep_jobs()
+    sweeper_poll = proxy_upstream.calls[-1]
+    assert sweeper_poll is not user_poll
+    assert (sweeper_poll.method, sweeper_poll.url, sweeper_poll.body) == (
+        user_poll.method,
+        user_poll.url,
+        user_poll.body,
+    )
+    assert ProxyJob.objects.get().last_status  # the vendor's own word, recorded by both
+
+
+@pytest.mark.django_db
+def test_the_sweeper_records_the_vendors_status_word(proxy_comfy: ComfyClient, settings: Any) -> None:
+    settings.SANDBOX_JOB_SECONDS = 24 * 3600
+    assert proxy_comfy.post_json("/proxy/kling/v1/videos/text2video", {"prompt": "slow"}).status_code == 200
+    _abandon()
+    sweep_jobs()
+    job = ProxyJob.objects.get()
+    assert job.last_status in {"submitted", "processing"}
+    assert job.last_polled_at is not None
+
+
+@pytest.mark.django_db
+def test_the_sweeper_releases_a_job_the_vendor_no_longer_knows(
+    proxy_stub_comfy: ComfyClient, proxy_stub: Any, owner: Any
+) -> None:
+    import httpx
+
+    proxy_stub.handler = lambda _r: httpx.Response(200, json={"id": "gone-1", "polling_url": "https://bfl/x"})
+    before = available_micros(owner)
+    assert (
+        proxy_stub_comfy.post_json("/proxy/bfl/flux-pro-1.1-ultra/generate", {"prompt": "x"}).status_code
+        == 200
+    )
+    proxy_stub.handler = lambda _r: httpx.Response(200, json={"id": "gone-1", "status": "Task not found"})
+    _abandon()
+    assert sweep_jobs()["settled"] == 1
+    usage = UsageRecord.objects.get()
+    assert (usage.status, usage.charged_micros) == (UsageStatus.FAILED, 0)
+    assert ProxyJob.objects.get().last_status == "Task not found"
+    assert available_micros(owner) == before

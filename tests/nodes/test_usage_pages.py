@@ -200,21 +200,21 @@ def test_the_pricing_page_applies_the_markup(proxy_prices: PriceVersion) -> None
 @pytest.mark.django_db
 def test_the_page_query_walks_the_user_time_index(owner: Any, proxy_prices: PriceVersion) -> None:
     """Keyset pages stay cheap at any depth: PostgreSQL reads them from (user, created_at, id)."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from nodes.selectors import Cursor, UsageFilters, usage_for_user
 
     for i in range(30):
         _usage(owner, proxy_prices, i)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:  # SET LOCAL lasts for this transaction
         cursor.execute("ANALYZE nodes_usagerecord")
         # A tiny table would otherwise be scanned and sorted; with those off, only an index that serves
         # both the filter and the order fits.
         for knob in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
             cursor.execute(f"SET LOCAL {knob} = off")
-    cursor_at = Cursor(timezone.now(), 10**9)
-    rows = usage_for_user(user=owner, filters=UsageFilters()).filter(created_at__lt=cursor_at.created_at)[:51]
-    plan = rows.explain()
+        cursor_at = Cursor(timezone.now(), 10**9)
+        rows = usage_for_user(user=owner, filters=UsageFilters()).filter(created_at__lt=cursor_at.created_at)
+        plan = rows[:51].explain()
     assert "usage_user_time_idx" in plan
     assert "Sort" not in plan.split("usage_user_time_idx")[0]  # ordered by the index, not sorted
 

@@ -6,25 +6,23 @@ key (`KEY_HEADERS[vendor]` = header name, value prefix).
 
 from __future__ import annotations
 
-from nodes.sandbox.vendors import (
-    bfl,
-    ideogram,
-    kling,
-    luma,
-    minimax,
-    openai,
-    pika,
-    pixverse,
-    recraft,
-    stability,
-    veo,
-)
+import importlib
+import pkgutil
+
 from nodes.sandbox.vendors.base import Vendor
 
-VENDORS: dict[str, Vendor] = {
-    module.VENDOR.name: module.VENDOR
-    for module in (bfl, kling, luma, minimax, pixverse, recraft, stability, veo, ideogram, openai, pika)
-}
+
+def _declared() -> dict[str, Vendor]:
+    """Every module of this package but `base` declares one `VENDOR`."""
+    found: dict[str, Vendor] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name != "base":
+            vendor = importlib.import_module(f"{__name__}.{info.name}").VENDOR
+            found[vendor.name] = vendor
+    return found
+
+
+VENDORS: dict[str, Vendor] = _declared()
 KEY_HEADERS: dict[str, tuple[str, str]] = {
     name: (vendor.key_header, vendor.key_prefix) for name, vendor in VENDORS.items()
 }
