@@ -1,20 +1,17 @@
-"""`{{ moment|when }}` → "2026-11-27 09:42 UTC": every date on every page, in one format with its zone."""
+"""`{{ moment|when }}` → "2026-11-27 09:42 UTC": every date on every page and e-mail, one format, with its
+zone (plain text, so the text e-mails use it too)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
 
-from comfyweb.times import format_when, rfc3339
+from comfyweb.times import format_when
 
 register = template.Library()
 
 
 @register.filter
-def when(moment: datetime | None) -> SafeString | str:
-    if moment is None:
-        return ""
-    return format_html('<time datetime="{}">{}</time>', rfc3339(moment), format_when(moment))
+def when(moment: datetime | None) -> str:
+    return "" if moment is None else format_when(moment)
