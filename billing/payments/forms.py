@@ -26,7 +26,7 @@ def _usd_messages() -> dict[str, str]:
         "max_decimal_places": "Use at most two decimals (whole cents), for example 12.50.",
         "max_digits": "That amount is too large.",
         "max_whole_digits": "That amount is too large.",
-        "min_value": "Enter an amount above $0.",
+        "min_value": "Enter an amount of $0 or more.",
         "required": "Enter an amount in dollars.",
     }
 

@@ -40,13 +40,6 @@ TEST_MODE_BILLING = (
 _SESSION_ID_RE = re.compile(r"[A-Za-z0-9_]{1,255}")
 
 
-def _form_error(request: HttpRequest, form: AutoTopUpForm | LowBalanceForm) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else str(error))
-
-
 @login_required
 @require_POST
 def credits_buy(request: HttpRequest) -> HttpResponse:
@@ -166,8 +159,7 @@ def sandbox_checkout(request: HttpRequest, token: str) -> HttpResponse:
 def auto_topup_settings(request: HttpRequest) -> HttpResponse:
     form = AutoTopUpForm(request.POST)
     if not form.is_valid():
-        _form_error(request, form)
-        return redirect(CREDITS_URL)
+        return credits_render(request, extra={"auto_form": form}, status=400)
     data = form.cleaned_data
     auto_topup_configure(
         user=request.user,
@@ -185,8 +177,7 @@ def auto_topup_settings(request: HttpRequest) -> HttpResponse:
 def low_balance_settings(request: HttpRequest) -> HttpResponse:
     form = LowBalanceForm(request.POST)
     if not form.is_valid():
-        _form_error(request, form)
-        return redirect(CREDITS_URL)
+        return credits_render(request, extra={"alert_form": form}, status=400)
     enabled = form.cleaned_data["enabled"]
     low_balance_configure(
         user=request.user, enabled=enabled, threshold_micros=form.cleaned_data["threshold_usd"]

@@ -114,6 +114,45 @@ def test_it_refuses_bad_auto_top_up_settings(client: Client, owner: Any, data: d
     assert not LowBalanceAlert.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("data", "field", "error"),
+    [
+        ({"amount_usd": "1"}, "amount_usd", "Choose an amount between $5 and $10,000."),
+        (
+            {"amount_usd": "50", "monthly_cap_usd": "20"},
+            "monthly_cap_usd",
+            "The monthly cap must be at least one",
+        ),
+        ({"threshold_usd": "-1"}, "threshold_usd", "Enter an amount of $0 or more."),
+        ({"threshold_usd": "x"}, "threshold_usd", "Enter an amount in dollars, for example 25 or 12.50."),
+    ],
+)
+def test_it_shows_auto_top_up_errors_next_to_their_field(
+    client: Client, owner: Any, data: dict[str, str], field: str, error: str
+) -> None:
+    client.force_login(owner)
+    typed = {"threshold_usd": "5", "amount_usd": "25", "monthly_cap_usd": "100", **data}
+    response = client.post("/credits/auto-topup", typed)
+    assert response.status_code == 400
+    html = response.content.decode()
+    input_id = {"threshold_usd": "auto-threshold", "amount_usd": "auto-amount", "monthly_cap_usd": "auto-cap"}
+    after_field = html[html.index(f'id="{input_id[field]}"') :]
+    assert after_field.index(error) < after_field.index("<label")  # right under its own input
+    assert after_field.index(f'value="{typed[field]}"') < after_field.index(">")  # what was typed stays
+    assert '<details class="topup-settings" open>' in html
+
+
+def test_it_shows_the_low_balance_error_next_to_its_field(client: Client, owner: Any) -> None:
+    client.force_login(owner)
+    response = client.post("/credits/low-balance", {"enabled": "on", "threshold_usd": "0"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        'value="0" required>\n    <p class="field-error" role="alert">Choose a threshold above $0.</p>'
+        in html
+    )
+
+
 def test_it_asks_unverified_users_to_verify_before_buying(client: Client, owner: Any) -> None:
     owner.email_verified_at = None
     owner.save()
