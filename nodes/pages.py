@@ -16,17 +16,16 @@ from django.utils import timezone
 from accounts.models import ApiKey
 from billing.money import credits_exact, format_usd, micros_to_usd
 from comfyweb.times import rfc3339
-from nodes.labels import model_label, route_label, vendor_title
 from nodes.models import UsageRecord, UsageStatus
 from nodes.selectors import (
     Cursor,
     DaySpend,
     UsageFilters,
+    UsageLine,
     price_list_current,
     usage_daily_spend,
     usage_iter,
     usage_page,
-    usage_status_classify,
 )
 from nodes.vendors import VENDORS
 
@@ -142,25 +141,6 @@ def chart_bars(days: list[DaySpend]) -> tuple[list[Bar], list[tuple[str, str]]]:
             bars.append(Bar(index * slot + 2, base, slot - 4, height, colours[vendor], title))
     legend = [(VENDORS[v].title if v in VENDORS else v, colours[v]) for v in vendors]
     return bars, legend
-
-
-@dataclass(frozen=True)
-class UsageLine:
-    """One row of the Usage page, in the words users read."""
-
-    record: UsageRecord
-    vendor: str
-    what: str
-    status: UsageStatus
-
-    @classmethod
-    def of(cls, row: UsageRecord) -> UsageLine:
-        return cls(
-            record=row,
-            vendor=vendor_title(row.vendor),
-            what=model_label(row.model) or route_label(row.route),
-            status=usage_status_classify(status=row.status, message=row.message),
-        )
 
 
 @login_required

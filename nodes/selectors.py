@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from nodes.engine.forward import vendor_mode
 from nodes.engine.pricing import with_markup
-from nodes.labels import price_key_label, unit_label, unit_scale, usage_label
+from nodes.labels import (
+    model_label,
+    price_key_label,
+    route_label,
+    unit_label,
+    unit_scale,
+    usage_label,
+    vendor_title,
+)
 from nodes.models import Price, PriceVersion, PricingSettings, UsageRecord, UsageStatus
 from nodes.vendors import VENDORS
 
@@ -114,6 +122,25 @@ def _status_filter(rows: QuerySet[UsageRecord], status: str) -> QuerySet[UsageRe
     if status == UsageStatus.REJECTED:
         return rows.filter(status=status).exclude(_moderation_message())
     return rows.filter(status=status)
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """One row of the Usage page, in the words users read."""
+
+    record: UsageRecord
+    vendor: str
+    what: str
+    status: UsageStatus
+
+    @classmethod
+    def of(cls, row: UsageRecord) -> UsageLine:
+        return cls(
+            record=row,
+            vendor=vendor_title(row.vendor),
+            what=model_label(row.model) or route_label(row.route),
+            status=usage_status_classify(status=row.status, message=row.message),
+        )
 
 
 def usage_for_user(*, user: Any, filters: UsageFilters) -> QuerySet[UsageRecord]:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
-from nodes.selectors import UsageFilters, usage_page
+from nodes.selectors import UsageFilters, UsageLine, usage_page
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def usage_recent(context: template.Context, limit: int = 5) -> list[Any]:
-    from nodes.pages import UsageLine  # the pages module's row type (imports views' dependencies)
-
+def usage_recent(context: template.Context, limit: int = 5) -> list[UsageLine]:
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
