@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "billing",
     "billing.payments",
     "nodes",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -424,3 +425,20 @@ PROXY_DB_CONCURRENCY = env_int("PROXY_DB_CONCURRENCY", default=16, minimum=1)
 # Open vendor jobs that nobody polled for this long are polled (and settled) by the sweeper.
 PROXY_SWEEP_IDLE_SECONDS = env_int("PROXY_SWEEP_IDLE_SECONDS", default=120, minimum=10)
 CELERY_BEAT_SCHEDULE["nodes-sweep-jobs"] = {"task": "nodes.tasks.sweep_jobs", "schedule": 60.0}
+
+# --- privacy (privacy/: data export and account deletion) ---------------------------------------------------
+# A confirmed deletion waits this long (the cancel link in the e-mail works until then) before it runs.
+DELETION_GRACE_HOURS = env_int("DELETION_GRACE_HOURS", default=72, minimum=0)
+# How long the pipeline waits for in-flight API calls to settle their holds before it releases them.
+DELETION_HOLDS_WAIT_SECONDS = env_int("DELETION_HOLDS_WAIT_SECONDS", default=3600, minimum=0)
+# What is kept after a deletion (pseudonymised ledger, purchases, usage) and for how long: shown to the user.
+ACCOUNTING_RETENTION_YEARS = env_int("ACCOUNTING_RETENTION_YEARS", default=10, minimum=1)
+# An export's download link works this long, for its owner only.
+EXPORT_LINK_TTL_HOURS = 24
+# At most this many exports per user per day (quality.md D-04: rate-limited).
+EXPORTS_PER_DAY = env_int("EXPORTS_PER_DAY", default=5, minimum=1)
+CELERY_BEAT_SCHEDULE["privacy-run-due-deletions"] = {"task": "privacy.run_due_deletions", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["privacy-purge-expired-exports"] = {
+    "task": "privacy.purge_expired_exports",
+    "schedule": 3600.0,
+}

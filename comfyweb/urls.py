@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("billing.api_urls")),
     path("", include("billing.payments.urls")),
     path("", include("nodes.urls")),
+    path("", include("privacy.urls")),
     # The built-in vendor simulator (sandbox upstream), addressed over HTTP like any vendor.
     path("sandbox/", include("nodes.sandbox.urls")),
 ]

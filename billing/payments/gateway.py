@@ -75,6 +75,8 @@ class PaymentGateway(Protocol):
 
     def create_customer(self, *, user: Any) -> str: ...
 
+    def delete_customer(self, *, customer_id: str) -> None: ...
+
     def create_checkout(
         self, *, purchase: Purchase, customer_id: str, base_url: str, credits_label: str
     ) -> CheckoutSession: ...
@@ -165,6 +167,19 @@ class StripeGateway:
             options={"idempotency_key": f"customer:{user.public_id}"},
         )
         return str(customer.id)
+
+    def delete_customer(self, *, customer_id: str) -> None:
+        """Delete the customer at Stripe (account erasure); one that is already gone counts as done."""
+        try:
+            self._client.v1.customers.delete(customer_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                return
+            logger.warning("Stripe customer delete failed: %s", exc)
+            raise PaymentGatewayError(str(exc)) from exc
+        except stripe.StripeError as exc:
+            logger.warning("Stripe customer delete failed: %s", exc)
+            raise PaymentGatewayError(str(exc)) from exc
 
     def create_checkout(
         self, *, purchase: Purchase, customer_id: str, base_url: str, credits_label: str
@@ -287,6 +302,9 @@ class SandboxGateway:
 
     def create_customer(self, *, user: Any) -> str:
         return f"cus_sandbox_{user.public_id.hex}"
+
+    def delete_customer(self, *, customer_id: str) -> None:
+        return None  # the sandbox keeps no customers
 
     def create_checkout(
         self, *, purchase: Purchase, customer_id: str, base_url: str, credits_label: str

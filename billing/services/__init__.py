@@ -10,6 +10,8 @@ from billing.services.funding import (
 )
 from billing.services.holds import credits_reserve, hold_capture, hold_release, holds_expire
 from billing.services.wallets import (
+    ForfeitResult,
+    forfeit_balance,
     house_accounts_ensure,
     wallet_close,
     wallet_create_for_user,
@@ -19,12 +21,14 @@ from billing.services.wallets import (
 
 __all__ = [
     "ClawbackResult",
+    "ForfeitResult",
     "credits_clawback",
     "credits_grant",
     "credits_grant_approve",
     "credits_purchase",
     "credits_reserve",
     "customer_event_record",
+    "forfeit_balance",
     "hold_capture",
     "hold_release",
     "holds_expire",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
@@ -95,31 +97,57 @@ def wallet_unfreeze(
     return _change_status(wallet=wallet, action=WalletAction.UNFREEZE, reason=reason, key=key, actor=actor)
 
 
+@dataclass(frozen=True)
+class ForfeitResult:
+    wallet: LedgerAccount
+    forfeited_micros: int  # what this close took from the wallet (the same figure on a replay)
+    transaction: LedgerTransaction | None  # None when there was nothing left to forfeit
+
+
 @busy_means_retry
 def wallet_close(*, wallet: LedgerAccount, reason: str, key: str, actor: User | None = None) -> LedgerAccount:
-    """Close for good: no new holds, open holds released, the remaining balance forfeited with an entry.
+    """Close for good: no new holds, open holds released, the remaining balance forfeited with an entry."""
+    return forfeit_balance(wallet=wallet, reason=reason, key=key, actor=actor).wallet
+
+
+@busy_means_retry
+def forfeit_balance(
+    *, wallet: LedgerAccount, reason: str, key: str, actor: User | None = None
+) -> ForfeitResult:
+    """Close the wallet and move what is left of it to the `forfeited` house account (L8: erasure).
 
     Three short steps rather than one transaction, so the lock order (hold, then wallet) stays the same as
     in capture and release: first the status (stops new holds), then each open hold, then the forfeit.
-    A repeat with the same key finishes a close that was interrupted half-way.
+    A repeat with the same key finishes a close that was interrupted half-way, and reports the amount the
+    first run forfeited.
     """
-    locked = _change_status(wallet=wallet, action=WalletAction.CLOSE, reason=reason, key=key, actor=actor)
+    _change_status(wallet=wallet, action=WalletAction.CLOSE, reason=reason, key=key, actor=actor)
     for hold in Hold.objects.filter(wallet_id=wallet.pk, status=HoldStatus.OPEN).order_by("id"):
         try:
             hold_release(hold=hold, reason="wallet closed")
         except HoldAlreadyResolved:
             continue
+    txn_key = f"close:{key}"
     with transaction.atomic():
         locked = LedgerAccount.objects.select_for_update(no_key=True).get(pk=wallet.pk)
+        existing = LedgerTransaction.objects.filter(code=Code.FORFEIT, key=txn_key).first()
+        if existing is not None:
+            return ForfeitResult(locked, _forfeited_by(existing), existing)
         remainder = locked.balance_micros - locked.held_micros
         if remainder <= 0:
-            return locked
+            return ForfeitResult(locked, 0, None)
         txn = LedgerTransaction(
-            code=Code.FORFEIT, key=f"close:{key}", request_hash="", wallet_id=wallet.pk, memo=reason[:500]
+            code=Code.FORFEIT, key=txn_key, request_hash="", wallet_id=wallet.pk, memo=reason[:500]
         )
         if not insert_or_conflict(txn):
-            return locked
+            existing = LedgerTransaction.objects.get(code=Code.FORFEIT, key=txn_key)
+            return ForfeitResult(locked, _forfeited_by(existing), existing)
         leg = wallet_post(wallet_id=wallet.pk, delta_micros=-remainder, allow_closed=True)
         book(txn.pk, txn.created_at, wallet_leg=leg, house_legs=[(HouseAccount.FORFEITED, remainder)])
         locked.refresh_from_db()
-    return locked
+    return ForfeitResult(locked, remainder, txn)
+
+
+def _forfeited_by(txn: LedgerTransaction) -> int:
+    amount = txn.entries.filter(account_id=txn.wallet_id).values_list("amount_micros", flat=True).first()
+    return -(amount or 0)

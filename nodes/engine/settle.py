@@ -228,10 +228,19 @@ def usage_settle(
             else:
                 hold_release(hold=hold, reason=f"{status}: {message}"[:200])
         except HoldAlreadyResolved as exc:
-            if exc.reason != "expired":
+            if exc.reason == "already_captured":  # another settle of this call won (a poll vs the sweeper)
                 return usage_outcome(ref=ref, status=status, charge=charged, upstream=upstream_status)
-            # Past its TTL before the outcome arrived: not charged; the cost is absorbed.
-            status, charged, may_bill = UsageStatus.EXPIRED, 0, True
+            if exc.reason == "expired":
+                # Past its TTL before the outcome arrived: not charged; the cost is absorbed.
+                status, charged, may_bill = UsageStatus.EXPIRED, 0, True
+            else:
+                # Released: by another settle of this call (its usage row is then closed already, and the
+                # update below finds nothing), or from outside while the call ran (an account deletion):
+                # not charged; a success becomes "the vendor may bill us".
+                may_bill = may_bill or status == UsageStatus.SUCCEEDED
+                status = UsageStatus.UNKNOWN if status == UsageStatus.SUCCEEDED else status
+                charged = 0
+                message = message or "the hold was released before the call settled"
         except HoldNotFound:  # lost with its usage row (see UnsettledCall)
             return _unsettled(ref, status=status, charge=charged, upstream=upstream_status, why="no hold")
         now = timezone.now()

@@ -66,4 +66,6 @@ def test_the_settings_page_shows_only_my_account(client: Client, owner: User, ou
     body = client.get("/settings").content.decode()
     assert str(outsider.public_id) in body
     assert "owner@example.com" not in body
-    assert "Data export and deletion: coming soon" in body
+    assert "coming soon" not in body
+    assert 'href="/settings/privacy#export"' in body
+    assert 'href="/settings/privacy/delete"' in body

@@ -121,7 +121,6 @@ def proxy_stub_comfy(owner: Any, proxy_key: str, proxy_prices: Any, proxy_stub: 
 _CALLS_PROXY = {
     "tests.nodes.test_kling_settle",
     "tests.nodes.test_pricing",
-    "tests.nodes.test_usage_pages",
     "tests.accounts.test_auth_request",
     "tests.accounts.test_origins",
 }

@@ -241,3 +241,31 @@ def test_any_error_after_the_reservation_releases_the_hold(
     assert Hold.objects.get().status == HoldStatus.RELEASED
     assert available_micros(owner) == before
     assert ledger_drifts() == []
+
+
+def test_a_hold_released_from_outside_while_the_call_runs_closes_the_usage_row(
+    proxy_stub_comfy: ComfyClient, owner: Any
+) -> None:
+    """E.g. an account deletion releasing open holds: the vendor's reply still arrives, nothing is charged,
+    and the call is recorded as one the vendor may bill (not left pending)."""
+    from billing.services import hold_release
+
+    upstream = GatedUpstream(IMAGE)
+    upstream.gate.set()
+
+    async def release() -> None:
+        def run() -> None:
+            hold_release(hold=Hold.objects.get(), reason="account deletion")
+
+        await sync_to_async(run, thread_sensitive=False)()
+
+    upstream.before_reply = release
+    forward.use_transport(upstream)
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(*DALLE)
+    assert reply.status_code == 200
+    assert reply["X-Comfy-Credits-Used"] == "0.00"
+    usage = UsageRecord.objects.get()
+    assert (usage.status, usage.charged_micros, usage.upstream_may_bill) == (UsageStatus.UNKNOWN, 0, True)
+    assert available_micros(owner) == before
+    assert ledger_drifts() == []

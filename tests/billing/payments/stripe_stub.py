@@ -118,6 +118,18 @@ def _get(stub: StripeStub, path: str) -> tuple[int, dict[str, Any]]:
     return 404, {"error": {"type": "invalid_request_error", "message": f"No such object: {path}"}}
 
 
+def _delete(stub: StripeStub, path: str) -> tuple[int, dict[str, Any]]:
+    """DELETE /v1/customers/<id>: Stripe answers a deleted stub object, and 404 once it is gone."""
+    if path.startswith("/v1/customers/"):
+        customer_id = path.rsplit("/", 1)[1]
+        customers = stub.created.get("/v1/customers", [])
+        found = [c for c in customers if c["id"] == customer_id]
+        if found:
+            customers.remove(found[0])
+            return 200, {"id": customer_id, "object": "customer", "deleted": True}
+    return 404, {"error": {"type": "invalid_request_error", "message": f"No such customer: {path}"}}
+
+
 def start_stub() -> tuple[StripeStub, ThreadingHTTPServer]:
     stub = StripeStub()
 
@@ -139,6 +151,13 @@ def start_stub() -> tuple[StripeStub, ThreadingHTTPServer]:
             with stub.lock:
                 stub.requests.append(Recorded("GET", path, None, dict(parse_qsl(parts.query))))
                 status, body = _get(stub, path)
+            self._reply(status, body)
+
+        def do_DELETE(self) -> None:
+            path = urlsplit(self.path).path
+            with stub.lock:
+                stub.requests.append(Recorded("DELETE", path, self.headers.get("Idempotency-Key"), {}))
+                status, body = _delete(stub, path)
             self._reply(status, body)
 
         def do_POST(self) -> None:

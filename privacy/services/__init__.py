@@ -1,0 +1,1 @@
+"""Privacy services (writes): exports, deletion requests, legal holds and the deletion pipeline."""
