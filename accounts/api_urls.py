@@ -14,5 +14,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("releases", api_views.releases, name="releases"),
     path("auth/token", api_views.auth_token, name="auth-token"),
     path("keys", keys.keys_page, name="keys"),
+    path("keys/new", keys.key_created, name="key-created"),
     path("keys/<uuid:key_id>/revoke", keys.key_revoke, name="key-revoke"),
 ]

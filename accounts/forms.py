@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest
@@ -21,7 +22,21 @@ else:  # no django-stubs-ext at runtime: the generic alias exists only for the t
 # A cap on what reaches a validator or hasher at all (a bound on work per request), far above the
 # documented maximum (settings.PASSWORD_MAX_LENGTH), which the validator reports in its own words.
 PASSWORD_INPUT_CAP = 4096
-PASSWORD_HELP = "At least 8 characters; long passphrases welcome (up to 200). No rules about symbols."  # noqa: S105 - help text
+PASSWORD_HELP = (
+    f"At least 8 characters; long passphrases welcome (up to {settings.PASSWORD_MAX_LENGTH}). "
+    "No rules about symbols."
+)
+
+
+class PasswordField(forms.CharField):
+    """A password input whose only limit is the documented one. The HTML `maxlength` Django would add
+    (the 4,096 work cap) is left off: it contradicted the help text, and a browser limit silently cuts a
+    pasted passphrase. Too long a password gets the validator's message instead."""
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
 
 
 def _email_field(**extra: Any) -> forms.EmailField:
@@ -44,7 +59,7 @@ class SignupForm(forms.Form):
     )
     # strip=False: spaces are part of a passphrase; the maximum length is checked by the validator, so a
     # long password is refused with a message, never truncated.
-    password = forms.CharField(
+    password = PasswordField(
         label="Password",
         strip=False,
         max_length=PASSWORD_INPUT_CAP,
@@ -71,7 +86,7 @@ class LoginForm(forms.Form):
     """The field is named `email`, which is also AXES_USERNAME_FORM_FIELD, so the throttle sees it."""
 
     email = _email_field()
-    password = forms.CharField(
+    password = PasswordField(
         label="Password",
         strip=False,
         max_length=PASSWORD_INPUT_CAP,

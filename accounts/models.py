@@ -110,6 +110,8 @@ class ApiKey(models.Model):
     spend_limit_micros = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
         indexes = [models.Index(fields=["user", "-created_at"], name="apikey_user_created_idx")]
         constraints = [
             models.CheckConstraint(

@@ -11,3 +11,6 @@ class BillingConfig(AppConfig):
         from billing import signals, tasks  # noqa: F401
 
         signals.connect(self)
+        from accounts.dashboard import dashboard_panel_register
+
+        dashboard_panel_register("billing/_dashboard_balance.html")

@@ -187,6 +187,7 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "ledger entries"
         constraints = [
             models.CheckConstraint(condition=~Q(amount_micros=0), name="ledger_entry_amount_nonzero"),
             models.CheckConstraint(

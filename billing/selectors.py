@@ -61,6 +61,7 @@ class HistoryItem:
     balance_after_micros: int | None
     memo: str
     payment_reference: str
+    hold_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def wallet_history(*, wallet: LedgerAccount, cursor: str | None = None, limit: i
             balance_after_micros=e.balance_after_micros,
             memo=e.transaction.memo,
             payment_reference=e.transaction.payment_reference,
+            hold_id=e.transaction.hold_id,
         )
         for e in rows[:limit]
     ]

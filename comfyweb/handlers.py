@@ -12,7 +12,9 @@ from comfyweb.errors import error_response, internal_error_response, is_api_path
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_path(request.path):
         return error_response(404, "not_found", "Not found.")
-    return render(request, "404.html", status=404)
+    response = render(request, "404.html", status=404)
+    response.site_page = True  # type: ignore[attr-defined] # FriendlyNotFoundMiddleware leaves it be
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

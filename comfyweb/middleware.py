@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
 from django.core.exceptions import (
     PermissionDenied,
     RequestDataTooBig,
@@ -115,3 +116,40 @@ class SignedInNoStoreMiddleware(HybridMiddleware):
         if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)  # a view that chose no-store itself keeps its own header
         return response
+
+
+class FriendlyNotFoundMiddleware(HybridMiddleware):
+    """With DEBUG on, Django answers an unknown page with its technical 404 (the URL list), ignoring
+    handler404. Development is where newcomers click around first: they get the site's own page too.
+    Only HTML page responses are replaced; API paths keep their JSON, and a response the site's own
+    404 handler made is left alone."""
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if self._is_async:
+            return self._acall(request)
+        response = self.get_response(request)
+        assert isinstance(response, HttpResponseBase)
+        return self._friendly(request) if self._technical(request, response) else response
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = await self.get_response(request)  # type: ignore[misc]
+        if not self._technical(request, response):
+            return response
+        friendly: HttpResponse = await sync_to_async(self._friendly)(request)  # renders with the user (DB)
+        return friendly
+
+    @staticmethod
+    def _technical(request: HttpRequest, response: HttpResponseBase) -> bool:
+        return (
+            settings.DEBUG
+            and response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+            and not getattr(response, "site_page", False)
+            and not is_api_path(request.path)
+        )
+
+    @staticmethod
+    def _friendly(request: HttpRequest) -> HttpResponse:
+        from comfyweb.handlers import not_found
+
+        return not_found(request)

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "comfyweb.middleware.SignedInNoStoreMiddleware",
     "accounts.devices.DeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "comfyweb.middleware.FriendlyNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -166,7 +167,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+# The embedded default's in-process broker names its host: a bare "memory://" makes kombu warn "No
+# hostname was supplied" on the embedded run.
+EMBEDDED_BROKER_URL = "memory://localhost/"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or EMBEDDED_BROKER_URL)
 # Without a broker (the embedded default and the test suite) tasks run in-process, at enqueue time.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

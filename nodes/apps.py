@@ -24,3 +24,6 @@ class NodesConfig(AppConfig):
 
         # An upgrade that adds price keys must never leave their routes unpriced (quality.md L9).
         post_migrate.connect(_add_missing_prices, sender=self)
+        from accounts.dashboard import dashboard_panel_register
+
+        dashboard_panel_register("nodes/_dashboard_calls.html")

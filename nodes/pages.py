@@ -14,13 +14,15 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import ApiKey
-from billing.money import format_credits, format_usd
+from billing.money import credits_exact, format_usd, micros_to_usd
+from comfyweb.times import rfc3339
 from nodes.models import UsageRecord, UsageStatus
 from nodes.quotes import examples_quote
 from nodes.selectors import (
     Cursor,
     DaySpend,
     UsageFilters,
+    UsageLine,
     price_list_current,
     usage_daily_spend,
     usage_iter,
@@ -49,11 +51,17 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def pricing(request: HttpRequest) -> HttpResponse:
-    version, vendors = price_list_current()
-    examples = examples_quote() if version is not None else []
-    return render(
-        request, "nodes/pricing.html", {"version": version, "vendors": vendors, "examples": examples}
-    )
+    search = request.GET.get("q", "")[:80].strip()
+    version, vendors = price_list_current(search=search)
+    index = [(v.name, v.title) for v in price_list_current()[1]] if search else None
+    context = {
+        "version": version,
+        "vendors": vendors,
+        "search": search,
+        "index": index if index is not None else [(v.name, v.title) for v in vendors],
+        "examples": examples_quote() if version is not None else [],
+    }
+    return render(request, "nodes/pricing.html", context)
 
 
 class UsageFilterForm(forms.Form):
@@ -71,9 +79,22 @@ class UsageFilterForm(forms.Form):
         assert isinstance(vendor_field, forms.ChoiceField)
         vendor_field.choices = [("", "Any vendor"), *((v.name, v.title) for v in VENDORS.values())]
 
-    def filters(self) -> UsageFilters:
-        if not self.is_valid():
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(
+                f"The start date ({start:%Y-%m-%d}) is after the end date ({end:%Y-%m-%d}): "
+                "choose a start on or before the end."
+            )
+        return data
+
+    def filters(self) -> UsageFilters | None:
+        """The filters asked for; None when they are invalid (the page says why and lists nothing)."""
+        if not self.is_bound:
             return UsageFilters()
+        if not self.is_valid():
+            return None
         data = self.cleaned_data
         key_id = next((k.pk for k in self.keys if k.public_id == data.get("key")), None)
         unknown_key = data.get("key") is not None and key_id is None
@@ -129,7 +150,9 @@ def usage(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     filters = form.filters()
     cursor = Cursor.decode(request.GET.get("before", ""))
-    rows, next_cursor = usage_page(user=request.user, filters=filters, cursor=cursor)
+    rows, next_cursor = (
+        usage_page(user=request.user, filters=filters, cursor=cursor) if filters is not None else ([], None)
+    )
     bars, legend = chart_bars(usage_daily_spend(user=request.user))
     query = request.GET.copy()
     query.pop("before", None)
@@ -138,9 +161,8 @@ def usage(request: HttpRequest) -> HttpResponse:
         "nodes/usage.html",
         {
             "form": form,
-            "rows": [
-                (row, VENDORS[row.vendor].title if row.vendor in VENDORS else row.vendor) for row in rows
-            ],
+            "rows": [UsageLine.of(row) for row in rows],
+            "filtered": filters is None or filters.active,
             "next_cursor": next_cursor.encode() if next_cursor else "",
             "filter_query": query.urlencode(),
             "bars": bars,
@@ -162,38 +184,46 @@ class _Echo:
         return value
 
 
+# Plain numbers a spreadsheet can add up: micro-USD (exact integers, as the ledger holds them), exact
+# credits and exact USD, no "$" and no thousands separators. The last columns are the internal ids.
+CSV_COLUMNS = (
+    "time_utc",
+    "vendor",
+    "model",
+    "comfyui_prompt_id",
+    "api_key",
+    "status",
+    "quoted_micros_usd",
+    "charged_micros_usd",
+    "charged_credits",
+    "charged_usd",
+    "vendor_id",
+    "model_id",
+    "usage_id",
+)
+
+
 def _csv_rows(rows: Iterator[UsageRecord]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield writer.writerow(
-        [
-            "time",
-            "vendor",
-            "model",
-            "route",
-            "comfyui_prompt_id",
-            "api_key",
-            "status",
-            "quoted_credits",
-            "charged_credits",
-            "charged_usd",
-            "usage_id",
-        ]
-    )
+    yield writer.writerow(CSV_COLUMNS)
     for row in rows:
+        line = UsageLine.of(row)
         yield writer.writerow(
             [
                 csv_cell(cell)
                 for cell in (
-                    row.created_at.isoformat(),
-                    row.vendor,
-                    row.model,
-                    row.route,
+                    rfc3339(row.created_at),
+                    line.vendor,
+                    line.what,
                     row.comfy_job_id,
                     row.api_key.name if row.api_key else "",
-                    row.status,
-                    format_credits(row.quoted_micros),
-                    format_credits(row.charged_micros),
-                    format_usd(row.charged_micros),
+                    line.status.label,
+                    row.quoted_micros,
+                    row.charged_micros,
+                    credits_exact(row.charged_micros),
+                    micros_to_usd(row.charged_micros),
+                    row.vendor,
+                    row.model,
                     row.public_id,
                 )
             ]
@@ -201,8 +231,10 @@ def _csv_rows(rows: Iterator[UsageRecord]) -> Iterator[str]:
 
 
 @login_required
-def usage_csv(request: HttpRequest) -> StreamingHttpResponse:
+def usage_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     filters = _form(request).filters()
+    if filters is None:
+        return HttpResponse("These filters are invalid; fix them on the Usage page.", status=400)
     rows = (r for r in usage_iter(user=request.user, filters=filters))
     response = StreamingHttpResponse(_csv_rows(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="usage-{timezone.localdate():%Y%m%d}.csv"'

@@ -13,7 +13,16 @@ from django.utils import timezone
 
 from nodes.engine.forward import vendor_mode
 from nodes.engine.pricing import with_markup
-from nodes.models import Price, PriceVersion, PricingSettings, UsageRecord
+from nodes.labels import (
+    model_label,
+    price_key_label,
+    route_label,
+    unit_label,
+    unit_scale,
+    usage_label,
+    vendor_title,
+)
+from nodes.models import Price, PriceVersion, PricingSettings, UsageRecord, UsageStatus
 from nodes.vendors import VENDORS
 
 
@@ -21,8 +30,21 @@ from nodes.vendors import VENDORS
 class PriceLine:
     key: str
     unit: str
-    micros: int  # with markup
+    micros: int  # with markup, per `unit`
     source: str
+
+    @property
+    def label(self) -> str:
+        return price_key_label(self.key)
+
+    @property
+    def unit_label(self) -> str:
+        return unit_label(self.unit)
+
+    @property
+    def shown_micros(self) -> int:
+        """The price of what `unit_label` names (a million tokens, not one)."""
+        return self.micros * unit_scale(self.unit)
 
 
 @dataclass(frozen=True)
@@ -33,8 +55,9 @@ class VendorPrices:
     lines: list[PriceLine]
 
 
-def price_list_current() -> tuple[PriceVersion | None, list[VendorPrices]]:
-    """Every vendor's price rows in effect now, with the operator markup applied."""
+def price_list_current(*, search: str = "") -> tuple[PriceVersion | None, list[VendorPrices]]:
+    """Every vendor's price rows in effect now, with the operator markup applied; with `search`, only
+    the rows whose vendor or name contain it (case-insensitive)."""
     version = PriceVersion.objects.filter(effective_from__lte=timezone.now()).first()
     if version is None:
         return None, []
@@ -45,11 +68,16 @@ def price_list_current() -> tuple[PriceVersion | None, list[VendorPrices]]:
             PriceLine(price.key, price.unit, with_markup(price.unit_micros, markup), price.source)
         )
     listing = [
-        VendorPrices(vendor.name, vendor.title, vendor_mode(vendor), rows[vendor.name])
+        VendorPrices(vendor.name, vendor.title, vendor_mode(vendor), _matching(vendor.title, lines, search))
         for vendor in VENDORS.values()
-        if rows.get(vendor.name)
+        if (lines := rows.get(vendor.name))
     ]
-    return version, listing
+    return version, [vendor for vendor in listing if vendor.lines]
+
+
+def _matching(title: str, lines: list[PriceLine], search: str) -> list[PriceLine]:
+    words = search.casefold().split()
+    return [line for line in lines if all(w in f"{title} {line.label}".casefold() for w in words)]
 
 
 @dataclass(frozen=True)
@@ -61,6 +89,59 @@ class UsageFilters:
     date_to: date | None = None
     comfy_job_id: str = ""
 
+    @property
+    def active(self) -> bool:
+        return self != UsageFilters()
+
+
+# A synchronous vendor says "moderated" with a 4xx and its own words (Recraft `prompt_moderation`, OpenAI
+# `moderation_blocked` / "rejected by the safety system"); the engine records such a call as REJECTED
+# with the vendor's message. Until it records MODERATED itself, the pages classify it from that message,
+# so a moderated call reads the same (and filters the same) whether its vendor is sync or async.
+MODERATION_WORDS = ("moderat", "safety system", "content policy", "content_policy", "content filter")
+
+
+def _moderation_message() -> Q:
+    words = Q()
+    for word in MODERATION_WORDS:
+        words |= Q(message__icontains=word)
+    return words
+
+
+def usage_status_classify(*, status: str, message: str) -> UsageStatus:
+    """The outcome users see: a vendor rejection that names moderation is Moderated (see above)."""
+    if status == UsageStatus.REJECTED and any(word in message.casefold() for word in MODERATION_WORDS):
+        return UsageStatus.MODERATED
+    return UsageStatus(status)
+
+
+def _status_filter(rows: QuerySet[UsageRecord], status: str) -> QuerySet[UsageRecord]:
+    """The same classification as `usage_status_classify`, as a query."""
+    if status == UsageStatus.MODERATED:
+        return rows.filter(Q(status=status) | Q(_moderation_message(), status=UsageStatus.REJECTED))
+    if status == UsageStatus.REJECTED:
+        return rows.filter(status=status).exclude(_moderation_message())
+    return rows.filter(status=status)
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """One row of the Usage page, in the words users read."""
+
+    record: UsageRecord
+    vendor: str
+    what: str
+    status: UsageStatus
+
+    @classmethod
+    def of(cls, row: UsageRecord) -> UsageLine:
+        return cls(
+            record=row,
+            vendor=vendor_title(row.vendor),
+            what=model_label(row.model) or route_label(row.route),
+            status=usage_status_classify(status=row.status, message=row.message),
+        )
+
 
 def usage_for_user(*, user: Any, filters: UsageFilters) -> QuerySet[UsageRecord]:
     """Owner-scoped usage rows, newest first, filtered."""
@@ -70,7 +151,7 @@ def usage_for_user(*, user: Any, filters: UsageFilters) -> QuerySet[UsageRecord]
     if filters.api_key_id is not None:
         rows = rows.filter(api_key_id=filters.api_key_id)
     if filters.status:
-        rows = rows.filter(status=filters.status)
+        rows = _status_filter(rows, filters.status)
     if filters.comfy_job_id:
         rows = rows.filter(comfy_job_id=filters.comfy_job_id)
     if filters.date_from:
@@ -157,3 +238,15 @@ def usage_daily_spend(*, user: Any, days: int = 30) -> list[DaySpend]:
     for row in arms[0].union(*arms[1:], all=True):
         spend[row["slot"]][row["vendor"]] = int(row["total"])
     return [DaySpend(day, sum(spend[i].values()), dict(spend[i])) for i, day in enumerate(dates)]
+
+
+def usage_labels_for_holds(*, user: Any, hold_ids: list[int]) -> dict[int, str]:
+    """What each hold was for, in words ('Black Forest Labs · FLUX.2 [max]'), for the Credits history
+    (owner-scoped: another user's hold id finds nothing)."""
+    rows = UsageRecord.objects.filter(user=user, hold_id__in=hold_ids).values_list(
+        "hold_id", "vendor", "model", "route"
+    )
+    return {
+        hold_id: usage_label(vendor=vendor, model=model, route=route)
+        for hold_id, vendor, model, route in rows
+    }

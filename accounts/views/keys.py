@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from accounts.selectors import api_key_get_for_user, api_keys_for_user, api_keys_live_for_user
@@ -23,6 +23,7 @@ from accounts.views.auth import signed_in_user
 from billing.money import usd_to_micros
 from comfyweb.errors import ApiError
 
+NEW_KEY_SESSION = "accounts:new-api-key"
 EXPIRY_CHOICES = [
     ("", "Never"),
     ("7", "In 7 days"),
@@ -82,15 +83,35 @@ def keys_page(request: HttpRequest) -> HttpResponse:
         except ApiError as exc:
             form.add_error(None, exc.message)
         else:
-            # Rendered, not redirected: the plaintext must never be stored (not even in the session).
-            context = {
-                "api_key": api_key,
-                "plaintext": plaintext,
-                "public_base_url": settings.PUBLIC_BASE_URL,
-            }
-            return render(request, "keys/created.html", context)
+            # POST/redirect/GET: reloading the page that shows the key must not create another one.
+            # The plaintext waits in the server-side session for that one GET, which removes it; it is
+            # never in a cookie, a URL or a log.
+            request.session[NEW_KEY_SESSION] = {"id": str(api_key.public_id), "plaintext": plaintext}
+            return redirect("key-created")
     status = 400 if request.method == "POST" else 200
     return render(request, "keys/list.html", _list_context(user, form), status=status)
+
+
+@login_required
+@never_cache
+@require_GET
+def key_created(request: HttpRequest) -> HttpResponse:
+    """The new key, shown once: the session hands it over and forgets it."""
+    user = signed_in_user(request)
+    new = request.session.pop(NEW_KEY_SESSION, None)
+    api_key = None
+    if isinstance(new, dict):
+        try:
+            api_key = api_key_get_for_user(user=user, key_public_id=str(new.get("id")))
+        except ApiError:
+            api_key = None
+    if api_key is None or not isinstance(new, dict):
+        messages.info(
+            request, "A new key is shown only once. If you did not copy it, revoke it and create another."
+        )
+        return redirect("keys")
+    context = {"api_key": api_key, "plaintext": new["plaintext"], "public_base_url": settings.PUBLIC_BASE_URL}
+    return render(request, "keys/created.html", context)
 
 
 @login_required

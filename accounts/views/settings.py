@@ -13,9 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.dashboard import dashboard_panels
+from accounts.dashboard import dashboard_open_comfyui_url, dashboard_panels
 from accounts.devices import user_agent_summary
 from accounts.forms import ProfileForm
+from accounts.selectors import api_keys_live_for_user
 from accounts.services.devices import (
     device_get_for_user,
     device_revoke,
@@ -28,7 +29,14 @@ from accounts.views.auth import signed_in_user
 
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/dashboard.html", {"extra_panels": dashboard_panels(request)})
+    """The user's home: balance and last calls (panels of billing and nodes), keys, Open ComfyUI."""
+    user = signed_in_user(request)
+    context = {
+        "extra_panels": dashboard_panels(request),
+        "live_keys": api_keys_live_for_user(user=user).count(),
+        "open_comfyui_url": dashboard_open_comfyui_url(request),
+    }
+    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required

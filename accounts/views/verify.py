@@ -26,6 +26,10 @@ def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
     if signup_pending_sign_in(request, user):
         messages.success(request, f"Welcome! Your e-mail address {user.email} is verified.")
         return redirect("/dashboard")
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        # The middleware loaded the signed-in user before the address was verified: without this the
+        # page that confirms it would still show the "verify your e-mail" banner.
+        request.user = user
     return render(request, "accounts/verify_result.html", {"ok": True, "verified_email": user.email})
 
 

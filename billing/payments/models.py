@@ -25,6 +25,9 @@ class StripeCustomer(models.Model):
     livemode = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = "Stripe customer"
+
     def __str__(self) -> str:
         return self.stripe_customer_id
 
@@ -117,6 +120,7 @@ class StripeEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "Stripe event"
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in StripeEventStatus]), name="stripe_event_status_valid"
@@ -184,6 +188,7 @@ class AutoTopUp(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "auto top-up"
         constraints = [
             models.CheckConstraint(
                 condition=Q(

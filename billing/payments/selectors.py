@@ -7,9 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
+
 from billing.models import AccountKind, CustomerEvent, LedgerAccount
 from billing.money import micros_to_cents_floor
-from billing.payments.models import AutoTopUp, LowBalanceAlert, Purchase
+from billing.payments.models import (
+    AutoTopUp,
+    Gateway,
+    LowBalanceAlert,
+    Purchase,
+    PurchaseKind,
+    PurchaseStatus,
+)
 from comfyweb.times import rfc3339
 
 
@@ -92,3 +101,34 @@ def auto_topup_get(*, user: Any) -> AutoTopUp | None:
 
 def low_balance_alert_get(*, user: Any) -> LowBalanceAlert | None:
     return LowBalanceAlert.objects.filter(user=user).first()
+
+
+def purchases_by_reference(*, user: Any, references: list[str]) -> dict[str, Purchase]:
+    """The user's own purchases, by the payment reference the ledger recorded for them."""
+    refs = [r for r in references if r]
+    rows = Purchase.objects.filter(user=user).filter(
+        Q(checkout_session_id__in=refs) | Q(payment_intent_id__in=refs)
+    )
+    return {p.payment_reference: p for p in rows}
+
+
+def purchase_get_for_user(*, user: Any, public_id: Any) -> Purchase | None:
+    """Owner-scoped: another user's purchase is simply not found."""
+    return Purchase.objects.filter(user=user, public_id=public_id).first()
+
+
+def payment_method_label(purchase: Purchase) -> str:
+    if purchase.gateway == Gateway.SANDBOX:
+        return "Sandbox checkout (TEST MODE: no card, no money moved)"
+    if purchase.kind == PurchaseKind.AUTO_TOPUP:
+        return "Auto top-up: the card saved with Stripe"
+    return "Card, through Stripe Checkout"
+
+
+def purchase_resumable(purchase: Purchase) -> bool:
+    """A checkout the user started and left: it can be resumed (its page is still open) or cancelled."""
+    return (
+        purchase.status == PurchaseStatus.PENDING
+        and purchase.kind == PurchaseKind.CHECKOUT
+        and bool(purchase.checkout_url)
+    )

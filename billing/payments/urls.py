@@ -14,5 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("credits/billing-portal", views.billing_portal, name="credits-billing-portal"),
     path("credits/auto-topup", views.auto_topup_settings, name="credits-auto-topup"),
     path("credits/low-balance", views.low_balance_settings, name="credits-low-balance"),
+    path("credits/receipts/<uuid:public_id>", views.receipt, name="credits-receipt"),
+    path("credits/receipts/<uuid:public_id>/cancel", views.purchase_cancel_view, name="credits-cancel"),
     path("billing/sandbox/checkout/<str:token>", views.sandbox_checkout, name="sandbox-checkout"),
 ]

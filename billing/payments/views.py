@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,25 +18,26 @@ from billing.payments.api import site_base_url
 from billing.payments.forms import AutoTopUpForm, BuyCreditsForm, LowBalanceForm
 from billing.payments.gateway import PaymentGatewayError, SandboxGateway, gateway_get, sandbox_token_read
 from billing.payments.models import Gateway, Purchase, PurchaseStatus
+from billing.payments.selectors import payment_method_label, purchase_get_for_user, purchase_resumable
 from billing.payments.services import (
     auto_topup_configure,
     checkout_fulfil,
     checkout_start,
     checkout_sync,
     low_balance_configure,
+    purchase_cancel,
     purchase_mark_closed,
 )
 from billing.payments.services.purchases import FulfilmentRejectedError, stripe_customer_ensure
+from billing.views import credits_render
 from comfyweb.errors import ApiError
 
 CREDITS_URL = "/credits"
+TEST_MODE_BILLING = (
+    "TEST MODE: there is no Stripe billing portal, because no Stripe keys are configured and no card is "
+    "saved. Every purchase has its receipt on this page (Recent purchases → Receipt)."
+)
 _SESSION_ID_RE = re.compile(r"[A-Za-z0-9_]{1,255}")
-
-
-def _form_error(request: HttpRequest, form: BuyCreditsForm | AutoTopUpForm | LowBalanceForm) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, str(error))
 
 
 @login_required
@@ -48,8 +50,8 @@ def credits_buy(request: HttpRequest) -> HttpResponse:
         return redirect(CREDITS_URL)
     form = BuyCreditsForm(request.POST)
     if not form.is_valid():
-        _form_error(request, form)
-        return redirect(CREDITS_URL)
+        # Rendered, not redirected: the error sits next to the field and the typed amount stays in it.
+        return credits_render(request, extra={"buy_form": form}, status=400)
     try:
         purchase = checkout_start(
             user=request.user, amount_micros=form.cleaned_data["amount_usd"], base_url=site_base_url(request)
@@ -69,6 +71,10 @@ def credits_buy(request: HttpRequest) -> HttpResponse:
 def billing_portal(request: HttpRequest) -> HttpResponse:
     """ "Manage billing" on the Credits page: Stripe's portal (invoices, receipts, saved cards)."""
     gateway = gateway_get()
+    if gateway.name == Gateway.SANDBOX:
+        # The sandbox has no portal to send anyone to: say so, rather than reload the page silently.
+        messages.info(request, TEST_MODE_BILLING)
+        return redirect(CREDITS_URL)
     try:
         customer_id = stripe_customer_ensure(user=request.user, gateway=gateway)
         url = gateway.create_portal(
@@ -124,9 +130,14 @@ def sandbox_checkout(request: HttpRequest, token: str) -> HttpResponse:
     purchase = _sandbox_purchase(token)
     if request.method == "POST" and purchase.status == PurchaseStatus.PENDING:
         gateway = SandboxGateway()
-        if request.POST.get("action") == "pay":
+        action = request.POST.get("action")
+        if action == "pay":
             checkout_fulfil(outcome=gateway.outcome(purchase=purchase, paid=True))
             return redirect(f"/credits/return?session_id={purchase.checkout_session_id}")
+        if action == "cancel":
+            purchase_cancel(purchase=purchase)
+            messages.info(request, "Checkout cancelled; nothing was charged.")
+            return redirect(CREDITS_URL)
         purchase_mark_closed(
             session_id=purchase.checkout_session_id or "",
             status=PurchaseStatus.FAILED,
@@ -148,8 +159,7 @@ def sandbox_checkout(request: HttpRequest, token: str) -> HttpResponse:
 def auto_topup_settings(request: HttpRequest) -> HttpResponse:
     form = AutoTopUpForm(request.POST)
     if not form.is_valid():
-        _form_error(request, form)
-        return redirect(CREDITS_URL)
+        return credits_render(request, extra={"auto_form": form}, status=400)
     data = form.cleaned_data
     auto_topup_configure(
         user=request.user,
@@ -167,11 +177,41 @@ def auto_topup_settings(request: HttpRequest) -> HttpResponse:
 def low_balance_settings(request: HttpRequest) -> HttpResponse:
     form = LowBalanceForm(request.POST)
     if not form.is_valid():
-        _form_error(request, form)
-        return redirect(CREDITS_URL)
+        return credits_render(request, extra={"alert_form": form}, status=400)
     enabled = form.cleaned_data["enabled"]
     low_balance_configure(
         user=request.user, enabled=enabled, threshold_micros=form.cleaned_data["threshold_usd"]
     )
     messages.success(request, "Low-balance e-mails are on." if enabled else "Low-balance e-mails are off.")
+    return redirect(CREDITS_URL)
+
+
+def _own_purchase(request: HttpRequest, public_id: UUID) -> Purchase:
+    purchase = purchase_get_for_user(user=request.user, public_id=public_id)
+    if purchase is None:
+        raise Http404("No such purchase.")
+    return purchase
+
+
+@login_required
+@require_GET
+def receipt(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """One purchase: amount, credits, dates, how it was paid, its status; printable."""
+    purchase = _own_purchase(request, public_id)
+    context = {
+        "purchase": purchase,
+        "method": payment_method_label(purchase),
+        "resumable": purchase_resumable(purchase),
+    }
+    return render(request, "billing/payments/receipt.html", context)
+
+
+@login_required
+@require_POST
+def purchase_cancel_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Cancel a checkout that was started and left: it can no longer be paid from this site."""
+    purchase = _own_purchase(request, public_id)
+    if purchase_resumable(purchase):
+        purchase_cancel(purchase=purchase)
+        messages.info(request, "Checkout cancelled; nothing was charged.")
     return redirect(CREDITS_URL)

@@ -29,7 +29,11 @@ def test_it_sends_anonymous_visitors_to_sign_in(db: None) -> None:
 
 def test_it_shows_the_new_key_once_with_a_copy_button_and_instructions(owner: Any) -> None:
     client = _browser(owner)
-    response = client.post("/keys", {"name": "Studio PC", "description": "desk", "expires_in_days": "30"})
+    created = client.post("/keys", {"name": "Studio PC", "description": "desk", "expires_in_days": "30"})
+    assert created.status_code == 302
+    assert created["Location"] == "/keys/new"  # POST/redirect/GET
+    assert KEY_RE.search(created["Location"]) is None
+    response = client.get("/keys/new")
     assert response.status_code == 200
     html = response.content.decode()
     plaintexts = set(KEY_RE.findall(html))
@@ -63,7 +67,7 @@ def test_it_explains_why_unverified_users_cannot_create_keys(owner: Any) -> None
     User.objects.filter(pk=owner.pk).update(email_verified_at=None)
     client = _browser(owner)
     page = client.get("/keys").content.decode()
-    assert "Confirm your e-mail address" in page
+    assert "confirmed e-mail address" in page
     response = client.post("/keys", {"name": "sneaky"})
     assert response.status_code == 400
     assert ApiKey.objects.count() == 0
@@ -115,3 +119,32 @@ def test_it_refuses_a_form_post_without_csrf(owner: Any) -> None:
     client.force_login(owner)
     assert client.post("/keys", {"name": "x"}).status_code == 403
     assert ApiKey.objects.count() == 0
+
+
+def test_reloading_the_new_key_page_creates_nothing_and_shows_it_no_more(owner: Any) -> None:
+    client = _browser(owner)
+    client.post("/keys", {"name": "Studio PC"})
+    first = client.get("/keys/new").content.decode()
+    assert len(set(KEY_RE.findall(first))) == 1
+    again = client.get("/keys/new", follow=True)  # what the browser's reload does after the redirect
+    assert again.redirect_chain == [("/keys", 302)]
+    assert KEY_RE.search(again.content.decode()) is None
+    assert "shown only once" in again.content.decode()
+    assert ApiKey.objects.filter(user=owner).count() == 1
+    assert "accounts:new-api-key" not in client.session
+
+
+def test_the_create_form_comes_before_the_list(owner: Any) -> None:
+    for index in range(5):
+        api_key_create(user=owner, name=f"key {index}")
+    html = _browser(owner).get("/keys").content.decode()
+    assert html.index("Create key") < html.index("key 0")
+
+
+def test_another_users_new_key_is_never_shown(owner: Any, outsider: Any) -> None:
+    key, plaintext = api_key_create(user=owner, name="theirs")
+    client = _browser(outsider)
+    session = client.session
+    session["accounts:new-api-key"] = {"id": str(key.public_id), "plaintext": plaintext}
+    session.save()
+    assert plaintext not in client.get("/keys/new", follow=True).content.decode()

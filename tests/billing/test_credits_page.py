@@ -62,8 +62,8 @@ def test_it_pages_the_history_with_a_cursor(client, owner):
     second = client.get("/credits", {"before": cursor})
     assert len(second.context["history"]) == 5
     assert second.context["next_cursor"] is None
-    ids = [i.entry_id for i, _ in first.context["history"]] + [
-        i.entry_id for i, _ in second.context["history"]
+    ids = [line.item.entry_id for line in first.context["history"]] + [
+        line.item.entry_id for line in second.context["history"]
     ]
     assert len(set(ids)) == 25
 

@@ -42,18 +42,21 @@ def test_it_converts_credits_at_the_configured_rate(settings):
     ("micros", "shown"),
     [
         (10_000_000, "2,110"),  # whole credits: no decimals
-        (60_150_000, "12,691.6"),  # 12,691.65 rounded down to one decimal
-        (10_000_237, "2,110"),  # 2,110.05: the .0 that rounding down leaves is hidden
+        (280_000, "59.08"),  # a 28-cent call: exact, not "59" or "59.1"
+        (60_150_000, "12,691.65"),  # every whole cent is an exact hundredth of a credit
+        (3_317_000, "699.88"),  # 699.887 rounded down, like every balance the ledger shows
+        (10_000_010, "2,110"),  # 2,110.00211: the .00 that rounding down leaves is hidden
+        (10_000_237, "2,110.05"),
         (0, "0"),
         (-1_000_000, "-211"),
-        (-60_150_000, "-12,691.6"),
-        (474, "0.1"),
-        (473, "0.09"),  # below 0.1: one significant digit, never "0"
+        (-280_000, "-59.08"),
+        (48, "0.01"),
+        (47, "0.009"),  # below 0.01: one significant digit, never "0"
         (1, "0.0002"),
         (-1, "-0.0002"),
     ],
 )
-def test_it_formats_credits_like_comfyui(settings, micros, shown):
+def test_it_formats_credits_exactly_to_the_hundredth(settings, micros, shown):
     settings.CREDITS_PER_USD = 211
     assert money.format_credits(micros) == shown
 
@@ -64,9 +67,22 @@ def test_it_never_shows_more_credits_than_there_are(value):
     exact = money.micros_to_credits(value)
     assert abs(shown) <= abs(exact)
     assert (shown == 0) == (value == 0)
-    if abs(exact) >= Decimal("0.1"):
-        assert abs(shown) > abs(exact) - Decimal("0.1")
-        assert shown.as_tuple().exponent >= -1
+    if abs(exact) >= Decimal("0.01"):
+        assert abs(shown) > abs(exact) - Decimal("0.01")
+        assert shown.as_tuple().exponent >= -2
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_it_shows_whole_cents_exactly(cents):
+    micros = money.cents_to_micros(cents)
+    shown = Decimal(money.format_credits(micros).replace(",", ""))
+    assert shown == money.micros_to_credits(micros)
+
+
+@given(micros)
+def test_it_exports_exact_credits(value):
+    assert Decimal(money.credits_exact(value)) == money.micros_to_credits(value)
+    assert "," not in money.credits_exact(value)
 
 
 def test_it_formats_usd():

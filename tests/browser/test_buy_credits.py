@@ -27,7 +27,7 @@ def test_it_buys_10_dollars_of_credits_in_the_sandbox(page: Any, settings: Any) 
 
     page.goto("/credits")
     page.fill("[data-testid=custom-amount]", "12.50")
-    assert page.text_content("#topup-credits") == "= 2,637.5 credits"
+    assert page.text_content("#topup-credits") == "= 2,637.50 credits"
     page.click("[data-testid=buy-10]")
 
     page.wait_for_url(re.compile(r"/billing/sandbox/checkout/"))

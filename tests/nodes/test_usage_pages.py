@@ -57,7 +57,7 @@ def test_it_shows_each_call_from_a_real_proxy_run(proxy_comfy: ComfyClient, owne
     assert page.status_code == 200
     html = page.content.decode()
     assert "OpenAI" in html
-    assert "dall-e-2" in html
+    assert "DALL·E 2" in html
     assert proxy_comfy.job_id[:10] in html
     assert "laptop" in html  # the key's name
     assert format_credits(40_000) in html  # 40,000 µ$ in credits, as the site shows credits
@@ -73,7 +73,7 @@ def test_it_pages_by_keyset_without_gaps_or_repeats(owner: Any, proxy_prices: Pr
     for _ in range(5):
         page = client.get(url)
         rows = page.context["rows"]
-        seen += [row.pk for row, _title in rows]
+        seen += [line.record.pk for line in rows]
         if not page.context["next_cursor"]:
             break
         url = f"/usage?before={page.context['next_cursor']}"
@@ -107,7 +107,7 @@ def test_it_filters_by_vendor_status_key_and_date(owner: Any, proxy_prices: Pric
     client = _signed_in(owner)
 
     def models(query: str) -> list[str]:
-        return [row.model for row, _t in client.get("/usage?" + query).context["rows"]]
+        return [line.record.model for line in client.get("/usage?" + query).context["rows"]]
 
     assert models("vendor=kling") == ["kling-v1"]
     assert len(models("status=failed")) == 1
@@ -146,7 +146,7 @@ def test_it_exports_csv_safe_from_formula_injection(owner: Any, proxy_prices: Pr
     assert response.streaming
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:3] == ["time", "vendor", "model"]
+    assert rows[0][:3] == ["time_utc", "vendor", "model"]
     cells = [cell for row in rows[1:] for cell in row]
     assert "'+cmd|' /C calc'!A0" in cells
     assert "'@SUM(1)" in cells
@@ -180,7 +180,8 @@ def test_the_pricing_page_lists_vendors_in_credits_and_usd_and_marks_sandbox(
     assert page.status_code == 200
     html = page.content.decode()
     assert "Black Forest Labs" in html
-    assert "flux-pro-1.1-ultra/image" in html
+    assert "FLUX1.1 [pro] Ultra" in html
+    assert "flux-pro-1.1-ultra/image" not in html  # the internal price key stays internal
     assert format_credits(60_000) in html  # $0.06 in credits
     assert "$0.06" in html
     assert 'data-testid="sandbox-bfl"' in html

@@ -11,6 +11,7 @@ from billing.payments.services.purchases import (
     checkout_fulfil,
     checkout_start,
     checkout_sync,
+    purchase_cancel,
     purchase_mark_closed,
     topup_amount_validate,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "checkout_sync",
     "low_balance_configure",
     "payments_after_balance_change",
+    "purchase_cancel",
     "purchase_mark_closed",
     "topup_amount_validate",
 ]

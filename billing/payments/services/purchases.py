@@ -234,6 +234,20 @@ def purchase_mark_closed(*, session_id: str, status: PurchaseStatus, reason: str
     )
 
 
+CANCELLED_REASON = "cancelled by the user"
+
+
+def purchase_cancel(*, purchase: Purchase) -> int:
+    """The user gave up a checkout they had started: closed as expired (never a paid one). A Stripe
+    payment that still completes on the old page is credited all the same by the webhook (fulfilment
+    never refuses a paid session), so cancelling can lose no money."""
+    if not purchase.checkout_session_id:
+        return 0
+    return purchase_mark_closed(
+        session_id=purchase.checkout_session_id, status=PurchaseStatus.EXPIRED, reason=CANCELLED_REASON
+    )
+
+
 def checkout_sync(*, purchase: Purchase) -> Purchase:
     """Ask the gateway about a purchase's session and act on the answer (the success page and the sweep).
     The gateway is called with no transaction open."""
