@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic.base import RedirectView
 
 from comfyweb import views
 
@@ -9,8 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("faq", views.faq, name="faq"),
     path("health", views.health, name="health"),
-    # Browsers ask for /favicon.ico whatever the page says (the admin, JSON replies, a 404).
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.ico"), permanent=True)),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("ready", views.ready, name="ready"),
     path("admin/", admin.site.urls),
     # The support console: staff only, TOTP-verified, separate from the operators' /admin/.

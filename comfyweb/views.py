@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -37,3 +38,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def faq(request: HttpRequest) -> HttpResponse:
     return render(request, "faq.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico whatever the page says (the admin, JSON replies, a 404).
+
+    The static URL is looked up per request, not at import: under the manifest storage of production the
+    name exists only after `collectstatic`, and `check --deploy` imports the URLconf before that.
+    """
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))

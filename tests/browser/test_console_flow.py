@@ -67,7 +67,7 @@ def test_it_goes_from_search_to_an_approved_grant(
     page.wait_for_url(f"**/console/usage/{usage.public_id}")
     assert "8.4" in page.text_content("[data-testid=explain-charged]")
     assert "dall-e-2/1024x1024" in page.text_content("[data-testid=explain-price]")
-    assert "Charged: 8.4 credits." in page.input_value("[data-testid=explain-summary]")
+    assert "Charged: 8.44 credits." in page.input_value("[data-testid=explain-summary]")
     page.screenshot(path=SCREENSHOT.format("explain"), full_page=True)
 
     # Ask for $150 (above the $100 threshold): it waits; support cannot approve their own request.

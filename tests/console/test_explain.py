@@ -30,7 +30,7 @@ def test_it_explains_a_charge_made_at_the_quote(world: dict[str, Any]) -> None:
     (txn,) = x.transactions
     legs = sorted((str(entry.account), entry.amount_micros) for entry in txn.entries.all())
     assert legs == sorted([(f"wallet:{usage.user_id}", -40_000), ("usage_revenue", 40_000)])
-    assert "Charged: 8.4 credits." in x.summary
+    assert "Charged: 8.44 credits." in x.summary
     assert usage.comfy_job_id in x.summary
 
 

@@ -51,7 +51,7 @@ def _cancel_link() -> str:
 
 def test_the_page_says_what_will_happen_with_the_amount(account: Account, settings: Any) -> None:
     body = account.browser.get("/settings/privacy/delete").content.decode()
-    assert "3,903.5 credits ($18.50)" in body  # $20 bought, $1.50 spent: forfeited
+    assert "3,903.50 credits ($18.50)" in body  # $20 bought, $1.50 spent: forfeited
     assert "your 2 active keys stop working" in body
     assert "your 1 uploaded file," in body
     assert "for 10 years for accounting" in body
@@ -76,7 +76,7 @@ def test_it_schedules_after_the_grace_period_and_mails_a_cancel_link(
     assert request.status == DeletionStatus.SCHEDULED
     assert timedelta(hours=72) <= request.due_at - before < timedelta(hours=72, seconds=5)
     assert mail.outbox[-1].to == [account.email]
-    assert "3,903.5 credits ($18.50)" in str(mail.outbox[-1].body)
+    assert "3,903.50 credits ($18.50)" in str(mail.outbox[-1].body)
     assert AuditEvent.objects.filter(
         action="deletion.requested", subject=account.user, actor=account.user
     ).exists()
