@@ -55,7 +55,9 @@ def main() -> None:
         f"redis {redis or 'none (local memory)'}",
         file=sys.stderr,
     )
-    print(f"export DATABASE_URL='{database}' REDIS_URL='{redis}'")
+    # Unset, not empty: an empty DATABASE_URL is a configuration error, an absent one the SQLite default.
+    for name, value in (("DATABASE_URL", database), ("REDIS_URL", redis)):
+        print(f"export {name}='{value}'" if value else f"unset {name}")
     if redis:
         print("export CELERY_TASK_ALWAYS_EAGER=1")  # the suite checks task effects in-process
 

@@ -2,46 +2,37 @@
 
 For every node in `object_info.json` with a `price_badge`, the badge (JSONata, as the frontend evaluates it)
 is evaluated over a grid of its widget values; the request the node sends for those values
-(tests/nodes/badge_requests.py) is priced by the platform's one quote function (`nodes.quotes.quote_call`,
-list prices, no markup); the two maxima must agree, or the node is in DIFFERENCES with the reason.
-Nodes of vendors the platform does not serve are counted as not served.
+(tests/nodes/badge_requests.py and tests/nodes/badges/) is priced by the platform's one quote function
+(`nodes.quotes.quote_call`, list prices, no markup); the two maxima must agree, or the node is in
+DIFFERENCES with the reason. Nodes of vendors the platform does not serve are counted as not served.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import os
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonata
-import pytest
 
 from comfyweb.errors import ApiError
 from nodes.engine.pricing import PriceTable
 from nodes.quotes import quote_call
 from nodes.vendors import VENDORS
 from tests.billing.support import figure
-from tests.nodes.badge_differences import DIFFERENCES
-from tests.nodes.badge_requests import NODES, SERVED_MODULES, NodeRefuses
+from tests.nodes.badge_catalog import DIFFERENCES, NODES, SERVED_MODULES
+from tests.nodes.badge_requests import NodeRefuses
+from tests.nodes.comfyui_data import comfyui_file
 
-# ComfyUI 0.30.0's `/object_info` (not in the repository: it is ComfyUI's own output, badges included).
-# ../shared/ beside the checkout (on the developers' machines and in CI).
-_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "comfyui-0.30.0" / "object_info.json"
-DATA = Path(os.environ.get("COMFYUI_OBJECT_INFO", str(_SHARED)))
 MAX_POINTS = 400  # grid points per node (the largest grid, Kling 3.0 storyboards, is sampled evenly)
 GROUP_COUNTS = (0, 1, 3)
 
 
 def _object_info() -> dict[str, Any]:
-    if not DATA.exists():
-        if os.environ.get("CI"):  # the proof must run in CI, never be skipped there
-            pytest.fail(f"ComfyUI 0.30.0's object_info.json is not at {DATA} (set COMFYUI_OBJECT_INFO)")
-        pytest.skip(f"ComfyUI 0.30.0's object_info.json is not at {DATA} (set COMFYUI_OBJECT_INFO)")
-    loaded: dict[str, Any] = json.loads(DATA.read_text())
+    # ComfyUI 0.30.0's `/object_info`: every node's inputs and its badge.
+    loaded: dict[str, Any] = json.loads(comfyui_file("object_info.json", "COMFYUI_OBJECT_INFO").read_text())
     return loaded
 
 

@@ -1,0 +1,74 @@
+"""Every `/proxy` path ComfyUI 0.30.0's API nodes call is routed (issues 11 §2 and 12).
+
+`proxy-paths.tsv` lists the module and path template of every call in that release's source. Each path is
+compared segment by segment with the platform's route templates (a `{placeholder}` on either side matches
+any one segment). A module the platform serves (tests/nodes/badge_catalog.py) must have every one of its
+paths routed, except the ones listed below, which shrink as routes land; the figure counts all modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nodes.vendors import VENDORS
+from tests.billing.support import figure
+from tests.nodes.badge_catalog import SERVED_MODULES
+from tests.nodes.comfyui_data import comfyui_file
+
+# Paths of served modules that are not routed yet, with the issue that routes them.
+NOT_ROUTED_YET: dict[str, str] = {
+    "/proxy/bfl/v1/flux-3-video": "issue 11 §2",
+    "/proxy/ideogram/text-to-image/p-image-ideogram": "issue 11 §2",
+    "/proxy/minimax/v2/video_generation": "issue 11 §2",
+    "/proxy/minimax/v2/query/video_generation": "issue 11 §2",
+    "/proxy/openai/v1/responses": "issue 11 §2",
+    "/proxy/openai/v1/videos": "issue 11 §2",
+    "/proxy/openai/v1/videos/{initial_response.id}": "issue 11 §2",
+    "/proxy/openai/v1/videos/{initial_response.id}/content": "issue 11 §2",
+}
+
+
+def _segments(template: str) -> list[str]:
+    return ["*" if part.startswith("{") else part for part in template.split("/")]
+
+
+def _fits(called: list[str], routed: list[str]) -> bool:
+    return len(called) == len(routed) and all(
+        a == b or "*" in (a, b) for a, b in zip(called, routed, strict=True)
+    )
+
+
+def routed(path: str) -> bool:
+    """Whether some route of the vendor the path names has the path's shape."""
+    vendor_name, _, rest = path.removeprefix("/proxy/").partition("/")
+    vendor = VENDORS.get(vendor_name)
+    if vendor is None:
+        return False
+    return any(_fits(_segments(rest), _segments(route.path)) for route in vendor.routes)
+
+
+def _calls() -> list[tuple[str, str]]:
+    lines = comfyui_file("proxy-paths.tsv", "COMFYUI_PROXY_PATHS").read_text().splitlines()
+    return [(module.removeprefix("nodes_"), path) for module, path in (line.split("\t") for line in lines)]
+
+
+def test_every_path_of_a_served_module_is_routed(record_property: Callable[[str, object], None]) -> None:
+    calls = _calls()
+    served = [path for _module, path in calls if routed(path)]
+    # FIGURE PROXY-PATHS routed=… of=… (issue 12 drives `of - routed` to 0).
+    figure(record_property, "PROXY-PATHS", routed=len(served), of=len(calls))
+    missing = sorted(
+        f"{module}: {path}"
+        for module, path in calls
+        if module in SERVED_MODULES and not routed(path) and path not in NOT_ROUTED_YET
+    )
+    assert not missing, "paths of served modules with no route:\n" + "\n".join(missing)
+    stale = sorted(path for path in NOT_ROUTED_YET if routed(path))
+    assert not stale, "routed now; drop from NOT_ROUTED_YET:\n" + "\n".join(stale)
+
+
+def test_the_shape_comparison_matches_placeholders_and_nothing_else() -> None:
+    assert routed("/proxy/kling/{KLING_API_VERSION}/videos/text2video")
+    assert routed("/proxy/veo/{model}/generate")
+    assert not routed("/proxy/kling/v1/videos/text2video/extra/segment")
+    assert not routed("/proxy/no-such-vendor/v1/generate")
