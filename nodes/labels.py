@@ -42,6 +42,10 @@ MODEL_NAMES = {
     "recraft": "Recraft",
     "2.2": "Pika 2.2",
 }
+# Each vendor table may name its own models too (`Vendor.model_names`).
+for _vendor in VENDORS.values():
+    MODEL_NAMES.update(_vendor.model_names)
+
 # Words inside price keys, after the first segment (which names a model or a family, never an option).
 OPTION_WORDS = {
     "std": "Standard",

@@ -208,6 +208,8 @@ class Vendor:
     # Price rows this vendor's routes use: key → (unit, list micro-USD, source note); 0 = free.
     prices: Mapping[str, tuple[str, int, str]] = field(default_factory=dict)
     sandbox_name: str = ""  # /sandbox/<sandbox_name>/ when it differs from name (luma_2 → luma)
+    # Human names of this vendor's models whose brand spelling no rule in nodes/labels.py can guess.
+    model_names: Mapping[str, str] = field(default_factory=dict)
 
     def route_named(self, name: str) -> Route | None:
         return next((route for route in self.routes if route.name == name), None)
