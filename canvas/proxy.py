@@ -8,6 +8,8 @@ session row the cookie names; nothing the client sends picks it. Two requests ar
   (≥ 1.47) talks to this platform (comfy-contract.md §9);
 - `POST /api/prompt` and `/prompt`: the session's own scoped API key goes into
   `extra_data.api_key_comfy_org`, so API nodes run logged in and charge the owner's wallet.
+
+`/s/<session>/_platform/…` is the platform's own frame around the canvas (canvas/frame.py).
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from canvas import frame
 from canvas.cookies import COOKIE_NAME, cookie_header, cookie_user_id
 from canvas.models import CanvasSession, SessionStatus
 from comfyweb.errors import error_body
@@ -136,6 +140,26 @@ def _load(session_public_id: str, user_id: int) -> CanvasSession | None:
 
 
 @sync_to_async
+def _frame_page(session: CanvasSession, nonce: str) -> bytes:
+    return frame.frame_page(session, nonce=nonce)
+
+
+@sync_to_async
+def _frame_status(session: CanvasSession) -> dict[str, Any]:
+    return frame.frame_status(session).payload(session)
+
+
+@sync_to_async
+def _frame_end(session: CanvasSession) -> dict[str, Any]:
+    return frame.frame_end(session)
+
+
+def canvas_origin() -> str:
+    parts = urlsplit(settings.CANVAS_BASE_URL)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@sync_to_async
 def _redeem(session_public_id: str, ticket: str) -> CanvasSession | None:
     from canvas.services import ticket_redeem
 
@@ -216,10 +240,61 @@ class CanvasHttpProxy:
             # Not the owner (or no valid cookie): indistinguishable from a session that does not exist.
             await _error(send, 404, "not_found", "No such hosted ComfyUI session.")
             return
+        if rest.startswith(frame.PREFIX):
+            await self._platform(scope, receive, send, session, rest.removeprefix(frame.PREFIX))
+            return
         if session.status != SessionStatus.READY:
             await self._not_ready(send, session)
             return
         await self._forward(scope, receive, send, session, rest)
+
+    async def _platform(
+        self, scope: Scope, receive: Receive, send: Send, session: CanvasSession, what: str
+    ) -> None:
+        """The platform frame's page, its status poll and its End session (canvas/frame.py)."""
+        method = scope["method"]
+        wanted = {"frame": "GET", "status": "GET", "end": "POST"}.get(what)
+        if wanted is None:
+            await _error(send, 404, "not_found", "No such page of the hosted session.")
+            return
+        if method != wanted:
+            await _json(
+                send,
+                405,
+                error_body("method_not_allowed", "This page does not accept that method."),
+                [(b"allow", wanted.encode())],
+            )
+            return
+        if what == "status":
+            await _json(send, 200, await _frame_status(session), [(b"cache-control", b"no-store")])
+            return
+        if what == "end":
+            # The canvas origin has no CSRF tokens: a state change must come from a page of this origin.
+            if _header(scope, b"origin") != canvas_origin():
+                await _error(send, 403, "forbidden", "End the session from its own page.")
+                return
+            await _read_all(receive, 64 * 1024)
+            await _json(send, 200, await _frame_end(session), [(b"cache-control", b"no-store")])
+            return
+        if session.status != SessionStatus.READY:
+            await self._not_ready(send, session)
+            return
+        nonce = secrets.token_urlsafe(16)
+        policy = (
+            f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+            "connect-src 'self'; frame-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'none'"
+        )
+        body = await _frame_page(session, nonce)
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+            (b"content-security-policy", policy.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+        ]
+        await _respond(send, 200, body, headers)
 
     async def _elsewhere(self, scope: Scope, send: Send) -> None:
         """Outside /s/<session>/ the canvas host serves nothing: a page visit goes to the platform (someone
@@ -241,7 +316,8 @@ class CanvasHttpProxy:
             return
         cookie = cookie_header(session_public_id=session_id, user_id=session.user_id)
         headers = [
-            (b"location", f"/s/{session_id}/".encode()),
+            # Into the platform frame, which holds the canvas (`/s/<session>/`) in an iframe.
+            (b"location", f"/s/{session_id}/{frame.PREFIX.strip('/')}/frame".encode()),
             (b"set-cookie", cookie.encode()),
             (b"referrer-policy", b"no-referrer"),
             (b"cache-control", b"no-store"),

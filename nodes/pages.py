@@ -145,6 +145,15 @@ def chart_bars(days: list[DaySpend]) -> tuple[list[Bar], list[tuple[str, str]]]:
     return bars, legend
 
 
+# Panels other apps add below the calls table (the canvas app's hosted time), in registration order.
+_USAGE_PANELS: list[str] = []
+
+
+def usage_panel_register(template_name: str) -> None:
+    if template_name not in _USAGE_PANELS:
+        _USAGE_PANELS.append(template_name)
+
+
 @login_required
 def usage(request: HttpRequest) -> HttpResponse:
     form = _form(request)
@@ -169,6 +178,7 @@ def usage(request: HttpRequest) -> HttpResponse:
             "legend": legend,
             "chart_width": CHART_WIDTH,
             "chart_height": CHART_HEIGHT,
+            "extra_panels": list(_USAGE_PANELS),
         },
     )
 

@@ -1,6 +1,6 @@
 """The real stock frontend (comfyui-frontend-package) through the proxy, in Debian's chromium: the user
-opens ComfyUI from the platform, the canvas loads on its own origin, its websocket connects, a queued
-prompt carries the session's key, and End session closes it."""
+opens ComfyUI from the platform, the canvas loads on its own origin inside the platform frame, its
+websocket connects, a queued prompt carries the session's key, and the frame's End session closes it."""
 
 from __future__ import annotations
 
@@ -37,6 +37,17 @@ def _signed_in_context(browser: Any, platform: Platform, user: Any) -> Any:  # n
     return context
 
 
+def _frame(page: Any, url: str) -> Any:
+    """The canvas iframe inside the platform frame, once it has navigated."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = next((frame for frame in page.frames if frame.url == url), None)
+        if found is not None:
+            return found
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no frame at {url}: {[frame.url for frame in page.frames]}")
+
+
 def test_the_stock_frontend_runs_logged_in_through_the_proxy(
     canvas_platform: Platform,
     browser: Any,  # noqa: F811 - the fixture imported above
@@ -54,17 +65,20 @@ def test_the_stock_frontend_runs_logged_in_through_the_proxy(
 
     page.goto(canvas_platform.url + "/canvas")
     page.click("text=Open ComfyUI")
-    # The start page polls, then hands over to the canvas origin with a ticket.
-    page.wait_for_url(f"{canvas_platform.canvas}/s/*/", timeout=60_000)
+    # The start page polls, then hands over to the canvas origin with a ticket, into the platform frame.
+    page.wait_for_url(f"{canvas_platform.canvas}/s/*/_platform/frame", timeout=60_000)
     session = CanvasSession.objects.get(user=owner)
-    assert page.url == f"{canvas_platform.canvas}/s/{session.public_id}/"
-    page.wait_for_function("() => window.app && window.app.graph", timeout=60_000)
+    canvas_url = f"{canvas_platform.canvas}/s/{session.public_id}/"
+    assert page.url == canvas_url + "_platform/frame"
+    assert page.inner_text("[data-testid=frame-balance]") == "0"
+    canvas = _frame(page, canvas_url)
+    canvas.wait_for_function("() => window.app && window.app.graph", timeout=60_000)
     assert any(f"/s/{session.public_id}/ws" in ws.url for ws in sockets)
     assert not any(ws.is_closed() for ws in sockets if f"/s/{session.public_id}/ws" in ws.url)
 
-    features = page.evaluate("async () => (await fetch('api/features')).json()")
+    features = canvas.evaluate("async () => (await fetch('api/features')).json()")
     assert features["comfy_api_base_url"] == canvas_platform.url
-    page.evaluate(
+    canvas.evaluate(
         "async () => { const { api } = await import('./scripts/api.js');"
         " await api.queuePrompt(0, { output: {}, workflow: {} }); }"
     )
@@ -73,14 +87,14 @@ def test_the_stock_frontend_runs_logged_in_through_the_proxy(
     assert extras
     assert all(extra["api_key_comfy_org"] == session_key_plaintext(session) for extra in extras)
     # The frontend's own page never saw the platform's cookie: the canvas origin has only its own.
-    canvas_cookies = context.cookies(f"{canvas_platform.canvas}/s/{session.public_id}/")
+    canvas_cookies = context.cookies(canvas_url)
     assert {c["name"] for c in canvas_cookies} == {"canvas_session"}
     assert all(c["httpOnly"] for c in canvas_cookies)
 
-    platform_page = context.new_page()
-    platform_page.goto(f"{canvas_platform.url}/canvas/{session.public_id}")
-    platform_page.click("text=End session")
-    platform_page.wait_for_url(canvas_platform.url + "/canvas")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=frame-end]")
+    page.wait_for_selector("[data-testid=frame-ended]", state="visible")
+    assert "Ended by the user" in page.inner_text("[data-testid=frame-ended]")
     session.refresh_from_db()
     assert session.status == SessionStatus.ENDED
     deadline = time.monotonic() + 10

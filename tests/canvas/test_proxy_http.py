@@ -27,7 +27,7 @@ def test_it_exchanges_a_ticket_once_for_a_cookie_on_the_canvas_origin(
     url = session_url(session, ticket_issue(session=session))
     first = httpx.get(url, follow_redirects=False)
     assert first.status_code == 302
-    assert first.headers["location"] == f"/s/{session.public_id}/"
+    assert first.headers["location"] == f"/s/{session.public_id}/_platform/frame"  # the platform frame
     cookie = first.headers["set-cookie"]
     assert f"Path=/s/{session.public_id}/" in cookie
     assert "HttpOnly" in cookie
