@@ -18,7 +18,7 @@ from django.utils import timezone
 from billing.money import format_credits, format_usd
 from billing.selectors import wallet_balance, wallet_get_for_user
 from canvas.models import CanvasSession, EndReason
-from canvas.services import session_deadline, session_end
+from canvas.services import session_deadline, session_end, session_key_plaintext
 from comfyweb.times import rfc3339
 
 PREFIX = "/_platform/"
@@ -84,9 +84,24 @@ def frame_status(session: CanvasSession) -> FrameStatus:
     )
 
 
+# Where the stock frontend keeps a key from "Log in with API key" (its `apiKeyAuth` store, frontend 1.47+).
+FRONTEND_KEY_STORAGE = "comfy_api_key"
+
+
 def frame_page(session: CanvasSession, *, nonce: str) -> bytes:
+    """The frame hands the frontend the session's own key before the canvas loads, so its account panel
+    shows the owner signed in with the right balance. That key is the only credential the page's
+    JavaScript ever sees: it expires when the session ends and spends at most what the session allows.
+
+    Only when the platform is https: frontends from 1.55 ignore a plain-http `comfy_api_base_url` and would
+    try the key on api.comfy.org, fail, and tell the user the key has no account (comfy-contract.md §9).
+    API nodes run logged in either way (the proxy puts the key into each prompt)."""
+    frontend = None
+    if settings.PUBLIC_BASE_URL.startswith("https://"):
+        frontend = {"storage": FRONTEND_KEY_STORAGE, "key": session_key_plaintext(session)}
     context = {
         "session": session,
+        "frontend": frontend,
         "status": frame_status(session).payload(session),
         "platform_url": settings.PUBLIC_BASE_URL,
         "nonce": nonce,

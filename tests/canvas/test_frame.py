@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from canvas.models import EndReason, SessionStatus
-from canvas.services import session_end, sessions_sweep
+from canvas.services import session_end, session_key_plaintext, sessions_sweep
 from tests.canvas.conftest import Platform, exchange_ticket, start_ready
 from tests.conftest import make_user
 from tests.nodes.conftest import fund_user
@@ -36,7 +36,8 @@ def test_the_frame_holds_the_canvas_and_says_what_the_session_costs(
     with browser.client() as client:
         page = client.get("_platform/frame")
         assert page.status_code == 200
-        assert f'<iframe id="canvas" src="/s/{session.public_id}/"' in page.text
+        assert f'data-src="/s/{session.public_id}/"' in page.text
+        assert session_key_plaintext(session) not in page.text  # http: frontends ignore an http base
         policy = page.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy
         assert "script-src 'nonce-" in policy
@@ -119,3 +120,16 @@ def test_the_dashboard_and_usage_list_hosted_time(
     assert usage.count('data-testid="usage-hosted-row"') == 1
     assert '<td class="right" data-testid="usage-hosted-charged">422</td>' in usage
     assert "Ended by the user" in usage
+
+
+def test_over_https_the_frontend_starts_signed_in_with_the_session_key(
+    canvas_platform: Platform, settings: Any, owner: Any
+) -> None:
+    session = start_ready(owner)
+    browser = exchange_ticket(canvas_platform, session)
+    settings.PUBLIC_BASE_URL = "https://platform.example.com"
+    with browser.client() as client:
+        page = client.get("_platform/frame").text
+    # The session's own key (never the user's long-lived one), for the frontend's "Log in with API key".
+    assert '"storage": "comfy_api_key"' in page
+    assert session_key_plaintext(session) in page
