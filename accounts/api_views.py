@@ -6,6 +6,7 @@ are ApiError (the one shape), writes go through services.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -40,6 +41,15 @@ class StrictCharField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and only that: not "12", 12.0 or true."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
 class StrictSerializer(serializers.Serializer[Any]):
     """Unknown fields are an error, not silently dropped (quality.md B-12)."""
 
@@ -61,6 +71,9 @@ class CustomerCreateIn(StrictSerializer):
 class ApiKeyCreateIn(StrictSerializer):
     name = StrictCharField(max_length=NAME_MAX_LENGTH)
     description = StrictCharField(required=False, max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True)
+    # As on /keys: an optional expiry and an optional lifetime spending limit (micro-USD, $0.01 to $100,000).
+    expires_in_days = StrictIntegerField(required=False, min_value=1, max_value=3650)
+    spend_limit_micros = StrictIntegerField(required=False, min_value=10_000, max_value=100_000_000_000)
 
 
 def _validated(serializer_class: type[StrictSerializer], data: Any) -> dict[str, Any]:
@@ -93,6 +106,8 @@ def _api_key_payload(api_key: ApiKey) -> dict[str, Any]:
         "description": api_key.description,
         "key_prefix": f"comfyui-{api_key.prefix}",
         "created_at": rfc3339(api_key.created_at),
+        "expires_at": rfc3339(api_key.expires_at) if api_key.expires_at else None,
+        "spend_limit_micros": api_key.spend_limit_micros,
     }
 
 
@@ -126,8 +141,13 @@ class ApiKeysView(PlatformApiView):
 
     def post(self, request: Request) -> Response:
         data = _validated(ApiKeyCreateIn, request.data)
+        days = data.get("expires_in_days")
         api_key, plaintext = api_key_create(
-            user=self.principal.user, name=data["name"], description=data.get("description", "")
+            user=self.principal.user,
+            name=data["name"],
+            description=data.get("description", ""),
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+            spend_limit_micros=data.get("spend_limit_micros"),
         )
         response = Response(
             {"api_key": {**_api_key_payload(api_key), "plaintext_key": plaintext}}, status=201

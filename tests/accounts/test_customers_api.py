@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import ApiKey, User
 from accounts.services.api_keys import api_key_create
+from comfyweb.times import rfc3339
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +102,9 @@ def test_it_creates_a_key_and_shows_the_plaintext_only_in_that_reply(owner: Any)
     )
     assert response.status_code == 201
     created = response.json()["api_key"]
-    assert set(created) == {"id", "name", "description", "key_prefix", "created_at", "plaintext_key"}
+    fields = {"id", "name", "description", "key_prefix", "created_at", "expires_at", "spend_limit_micros"}
+    assert set(created) == fields | {"plaintext_key"}
+    assert (created["expires_at"], created["spend_limit_micros"]) == (None, None)
     plaintext = created["plaintext_key"]
     assert plaintext.startswith("comfyui-")
     assert len(plaintext) == 72
@@ -108,6 +112,45 @@ def test_it_creates_a_key_and_shows_the_plaintext_only_in_that_reply(owner: Any)
     listing = client.get("/customers/api-keys")
     assert plaintext not in listing.content.decode()
     assert Client(headers={"X-API-KEY": plaintext}).get("/customers/api-keys").status_code == 200
+
+
+def test_it_creates_a_key_with_an_expiry_and_a_spending_limit(owner: Any) -> None:
+    client, _ = _client(owner)
+    body = {"name": "Render farm", "expires_in_days": 30, "spend_limit_micros": 12_500_000}
+    response = client.post("/customers/api-keys", body, content_type="application/json")
+    assert response.status_code == 201
+    created = response.json()["api_key"]
+    assert created["spend_limit_micros"] == 12_500_000
+    key = ApiKey.objects.get(public_id=created["id"])
+    assert key.spend_limit_micros == 12_500_000
+    assert key.expires_at is not None
+    assert 29.9 < (key.expires_at - timezone.now()).total_seconds() / 86400 <= 30
+    assert created["expires_at"] == rfc3339(key.expires_at)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("expires_in_days", 0),
+        ("expires_in_days", 3651),
+        ("expires_in_days", "30"),
+        ("expires_in_days", 1.5),
+        ("expires_in_days", True),
+        ("spend_limit_micros", 9_999),
+        ("spend_limit_micros", 100_000_000_001),
+        ("spend_limit_micros", "12500000"),
+        ("spend_limit_micros", None),
+    ],
+)
+def test_it_refuses_a_bad_expiry_or_limit_and_creates_nothing(owner: Any, field: str, value: Any) -> None:
+    client, _ = _client(owner)
+    before = ApiKey.objects.filter(user=owner).count()
+    response = client.post(
+        "/customers/api-keys", {"name": "x", field: value}, content_type="application/json"
+    )
+    _assert_error_shape(response, 400)
+    assert field in response.json()["error"]["message"]
+    assert ApiKey.objects.filter(user=owner).count() == before
 
 
 def test_it_lists_only_the_callers_live_keys(owner: Any, outsider: Any) -> None:
@@ -119,7 +162,15 @@ def test_it_lists_only_the_callers_live_keys(owner: Any, outsider: Any) -> None:
     assert response.status_code == 200
     keys = response.json()["api_keys"]
     assert [key["name"] for key in keys] == ["ComfyUI"]
-    assert set(keys[0]) == {"id", "name", "description", "key_prefix", "created_at"}
+    assert set(keys[0]) == {
+        "id",
+        "name",
+        "description",
+        "key_prefix",
+        "created_at",
+        "expires_at",
+        "spend_limit_micros",
+    }
 
 
 def test_it_revokes_a_key_with_204_and_the_key_stops_at_once(owner: Any) -> None:
