@@ -27,7 +27,7 @@ import httpx
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from canvas import frame
+from canvas import frame, recent
 from canvas.cookies import COOKIE_NAME, cookie_header, cookie_user_id
 from canvas.models import CanvasSession, SessionStatus
 from comfyweb.errors import error_body
@@ -129,13 +129,24 @@ def _cookies(scope: Scope) -> str:
 
 
 @sync_to_async
-def _load(session_public_id: str, user_id: int) -> CanvasSession | None:
+def _fetch(session_public_id: str, user_id: int) -> CanvasSession | None:
     from canvas.selectors import session_for_proxy
     from canvas.services import session_touch
 
     session = session_for_proxy(session_public_id=session_public_id, user_id=user_id)
     if session is not None and session.status == SessionStatus.READY:
         session_touch(session_id=session.pk, last_seen=session.last_activity_at)
+    return session
+
+
+async def _load(session_public_id: str, user_id: int) -> CanvasSession | None:
+    cached = recent.get(session_public_id, user_id)
+    if cached is not None:
+        return cached
+    session = await _fetch(session_public_id, user_id)
+    recent.put(
+        session_public_id, user_id, session if session and session.status == SessionStatus.READY else None
+    )
     return session
 
 

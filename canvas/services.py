@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services.api_keys import KEY_ALPHABET, KEY_BODY_LENGTH, KEY_PREFIX
 from accounts.services.keys import api_key_create_scoped, api_key_expire_now
+from canvas import recent
 from canvas.models import (
     LIVE_STATUSES,
     RUNNING_STATUSES,
@@ -202,6 +203,7 @@ def session_end(*, session: CanvasSession, reason: EndReason, detail: str = "") 
     )
     if ended != 1:
         return False
+    recent.forget(str(session.public_id))  # this process's proxy stops forwarding at once
     session.refresh_from_db()
     if session.api_key is not None:
         api_key_expire_now(key=session.api_key)
