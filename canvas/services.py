@@ -31,6 +31,7 @@ from canvas.models import (
     SessionStatus,
 )
 from canvas.spawners import SpawnError, backend_is_ready, get_spawner
+from canvas.spawners.pool import PoolSpawner
 from comfyweb.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -312,6 +313,7 @@ class SweepResult:
     lost: int = 0
     started: int = 0
     orphans: int = 0
+    checked: int = 0
 
 
 def sessions_sweep(*, now: datetime | None = None) -> SweepResult:
@@ -329,11 +331,15 @@ def sessions_sweep(*, now: datetime | None = None) -> SweepResult:
     for session in CanvasSession.objects.filter(status__in=LIVE_STATUSES, created_at__lt=over_before):
         result.max_time += session_end(session=session, reason=EndReason.MAX_TIME)
     for session in CanvasSession.objects.filter(status=SessionStatus.READY):
-        if not get_spawner(session.spawner).is_alive(session):
+        spawner = get_spawner(session.spawner)
+        if not spawner.is_alive(session):
             result.lost += session_end(session=session, reason=EndReason.BACKEND_LOST)
+            if isinstance(spawner, PoolSpawner):
+                spawner.backend_lost(session)
     for session in CanvasSession.objects.filter(status=SessionStatus.STARTING):
         _check_starting(session, now)
     sessions_bill(now=now)
+    result.checked = get_spawner("pool").health_check()  # before assigning: never hand out a dead backend
     result.started = queue_advance()
     result.orphans = reap_orphans()
     return result

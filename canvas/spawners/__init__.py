@@ -47,6 +47,9 @@ class Spawner(Protocol):
     def reap_orphans(self, live_session_ids: set[str]) -> int:
         """Stop backends that belong to no live session (after a crash or restart); how many."""
 
+    def health_check(self) -> int:
+        """Probe the idle backends this spawner hands out, so a dead one is never assigned; how many."""
+
 
 READINESS_PATH = "/api/system_stats"
 

@@ -182,6 +182,9 @@ class LocalSpawner:
             _terminate(session.pid, session_id)
         shutil.rmtree(temp_dir(session_id), ignore_errors=True)
 
+    def health_check(self) -> int:
+        return 0  # each session starts its own process, checked for readiness as it starts
+
     def reap_orphans(self, live_session_ids: set[str]) -> int:
         reaped = 0
         for pid, session_id in _marked_processes().items():

@@ -66,3 +66,29 @@ class PoolSpawner:
 
     def reap_orphans(self, live_session_ids: set[str]) -> int:
         return 0  # pool servers are the operator's: nothing to reap
+
+    def health_check(self) -> int:
+        """Probe every enabled backend no session is using (a used one is probed by `is_alive`): an
+        unhealthy one is skipped by `assign` until a probe passes again."""
+        from canvas.models import RUNNING_STATUSES, CanvasBackend, CanvasSession
+
+        busy = CanvasSession.objects.filter(status__in=RUNNING_STATUSES, backend__isnull=False).values(
+            "backend"
+        )
+        checked = 0
+        for backend in CanvasBackend.objects.filter(enabled=True).exclude(pk__in=busy):
+            healthy = backend_is_ready(backend.url.rstrip("/"))
+            CanvasBackend.objects.filter(pk=backend.pk).update(
+                healthy=healthy, last_checked_at=timezone.now()
+            )
+            checked += 1
+        return checked
+
+    def backend_lost(self, session: CanvasSession) -> None:
+        """The session's backend stopped answering: take it out of rotation until a probe passes."""
+        from canvas.models import CanvasBackend
+
+        if session.backend_id is not None:
+            CanvasBackend.objects.filter(pk=session.backend_id).update(
+                healthy=False, last_checked_at=timezone.now()
+            )

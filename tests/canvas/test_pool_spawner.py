@@ -71,3 +71,41 @@ def test_an_unreachable_backend_ends_its_session(pool_backend: CanvasBackend, ow
 
     CanvasSession.objects.filter(pk=session.pk).update(backend_url="http://127.0.0.1:9")
     assert sessions_sweep().lost == 1
+    pool_backend.refresh_from_db()
+    assert not pool_backend.healthy  # out of rotation until a probe passes
+
+
+def test_the_sweep_probes_idle_backends_and_assigns_only_healthy_ones(
+    pool_backend: CanvasBackend, owner: Any
+) -> None:
+    working_url = pool_backend.url
+    CanvasBackend.objects.filter(pk=pool_backend.pk).update(url="http://127.0.0.1:9")
+    assert sessions_sweep().checked == 1
+    pool_backend.refresh_from_db()
+    assert not pool_backend.healthy
+    assert pool_backend.last_checked_at is not None
+    session, _ = session_create(user=owner)
+    assert session.status == SessionStatus.QUEUED  # the dead backend is not handed out
+    CanvasBackend.objects.filter(pk=pool_backend.pk).update(url=working_url)
+    sessions_sweep()  # the probe passes again, then the queue advances onto it
+    pool_backend.refresh_from_db()
+    assert pool_backend.healthy
+    session = session_wait_ready(session=session, timeout=10)
+    assert (session.status, session.backend_id) == (SessionStatus.READY, pool_backend.pk)
+
+
+def test_a_lost_priced_session_releases_its_hold(pool_backend: CanvasBackend, owner: Any) -> None:
+    from billing.models import Hold, HoldStatus, LedgerAccount
+    from canvas.models import CanvasSession
+    from tests.nodes.conftest import fund_user
+
+    CanvasBackend.objects.filter(pk=pool_backend.pk).update(price_per_minute_micros=1_000_000)
+    fund_user(owner, 5_000_000)
+    session = session_wait_ready(session=session_create(user=owner)[0], timeout=10)
+    assert LedgerAccount.objects.get(user=owner, kind="user").held_micros == 1_000_000
+    CanvasSession.objects.filter(pk=session.pk).update(backend_url="http://127.0.0.1:9")
+    assert sessions_sweep().lost == 1
+    wallet = LedgerAccount.objects.get(user=owner, kind="user")
+    assert (wallet.balance_micros, wallet.held_micros) == (5_000_000, 0)  # the started minute is not charged
+    holds = Hold.objects.filter(key__startswith=f"canvas:{session.public_id}:")
+    assert [h.status for h in holds] == [HoldStatus.RELEASED]
