@@ -117,9 +117,9 @@ def test_a_sandbox_call_through_serve_on_another_port_works(server: tuple[str, d
     image = httpx.get(image_url, timeout=30)
     assert image.status_code == 200
     assert image.content.startswith(b"\x89PNG")
-    # README: the sandbox keeps the requested aspect ratio, at most 512 px on a side.
+    # README: the sandbox honours the requested size.
     width, height = struct.unpack(">II", image.content[16:24])
-    assert (width, height) == (512, 512)
+    assert (width, height) == (1024, 1024)
     body = response.json()
     assert set(body) >= {"created", "credits", "data"}  # Recraft's own shape, as the README shows
 

@@ -70,7 +70,7 @@ class VendorRequest:
         return max(1, found or MAX_VIDEO_SECONDS)
 
     def size(self) -> tuple[int, int]:
-        """Output size in the sandbox's 64-512 px range, from whichever size field the vendor uses."""
+        """Output size in pixels (`media.clamp_size`), from whichever size field the vendor uses."""
         width, height = self.number("width"), self.number("height")
         if width and height:
             return clamp_size(width, height)

@@ -21,9 +21,17 @@ def test_it_colours_images_by_seed() -> None:
 
 @pytest.mark.parametrize(
     ("asked", "expected"),
-    [((1024, 1024), (512, 512)), ((1920, 1080), (512, 288)), ((10, 5000), (64, 512)), ((0, 0), (512, 512))],
+    [
+        ((1024, 1024), (1024, 1024)),
+        ((1920, 1080), (1920, 1080)),
+        ((3840, 2160), (3840, 2160)),
+        ((8192, 4096), (4096, 2048)),
+        ((16, 9), (1024, 576)),
+        ((10, 5000), (16, 4096)),
+        ((0, 0), (1024, 1024)),
+    ],
 )
-def test_it_clamps_sizes_into_64_to_512(asked: tuple[int, int], expected: tuple[int, int]) -> None:
+def test_it_honours_the_requested_size(asked: tuple[int, int], expected: tuple[int, int]) -> None:
     assert media.clamp_size(*asked) == expected
 
 
