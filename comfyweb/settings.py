@@ -345,6 +345,8 @@ LOGGING = {
         # request, and URLs can carry vendor query credentials or signed tokens. Failures are logged by us.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # One "Task … succeeded" line per periodic sweep (every 30 s) drowns the console; failures still log.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 
