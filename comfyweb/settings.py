@@ -428,6 +428,7 @@ PROXY_VENDOR_NAMES = (
     "pixverse",
     "recraft",
     "stability",
+    "synclabs",
     "veo",
 )
 VENDOR_SETTINGS: dict[str, dict[str, str]] = {
