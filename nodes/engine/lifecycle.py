@@ -183,11 +183,11 @@ class CallLifecycle:
     def _path(self, extra: dict[str, str] | None = None) -> str:
         return routing.fill(self.route.upstream, {**self.call.params, **self.call.query, **(extra or {})})
 
-    async def _send(self, upstream: forward.Upstream) -> httpx.Response:
+    async def _send(self, upstream: forward.Upstream, extra: dict[str, str] | None = None) -> httpx.Response:
         response = await forward.send(
             route=self.route,
             upstream=upstream,
-            path=self._path(),
+            path=self._path(extra),
             content=self.content,
             content_type=self.call.body.content_type or "application/json",
         )
@@ -408,6 +408,9 @@ class CallLifecycle:
     async def _poll(self) -> Reply:
         job = await db_before_upstream(self._find_job)
         if job is None:
+            if (self.route.poll or NO_POLL).lookup:
+                # No job of the caller's: a free lookup of that id (Poll.lookup).
+                return await self._free({"job": self._job_ref()})
             raise unknown_job()
         try:
             response, seen = await observe_job(self.vendor, self.route, job)
@@ -457,7 +460,7 @@ class CallLifecycle:
             raise self._unreachable(exc) from exc
         return Reply(self._free_reply(response), reached_vendor=True)
 
-    async def _free(self) -> Reply:
+    async def _free(self, path_extra: dict[str, str] | None = None) -> Reply:
         upstream = forward.upstream_for(self.vendor)
 
         def check() -> None:
@@ -467,7 +470,7 @@ class CallLifecycle:
         await db_before_upstream(check)
         try:
             try:
-                response = await self._send(upstream)
+                response = await self._send(upstream, path_extra)
             except (forward.NotSentError, forward.OutcomeUnknownError) as exc:
                 raise self._unreachable(exc) from exc
             reply = self._free_reply(response)
