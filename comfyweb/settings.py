@@ -419,6 +419,7 @@ CELERY_BEAT_SCHEDULE["billing-expire-holds"] = {"task": "billing.tasks.expire_ho
 PROXY_VENDOR_NAMES = (
     "beeble",
     "bfl",
+    "heygen",
     "ideogram",
     "kling",
     "luma",
