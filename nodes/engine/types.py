@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from comfyweb.errors import ApiError
 
-Kind = Literal["sync", "submit", "poll", "download", "upload"]
+# "step": a free follow-up call on one of the caller's open jobs (Topaz `PATCH video/{id}/accept`), forwarded
+# only while the job's hold is held, so the vendor is never committed to work nobody pays for.
+Kind = Literal["sync", "submit", "poll", "download", "upload", "step"]
 BodyFormat = Literal["json", "multipart", "form", "none"]
 Outcome = Literal["pending", "success", "failure", "moderated"]
 
