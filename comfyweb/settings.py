@@ -430,6 +430,7 @@ PROXY_VENDOR_NAMES = (
     "recraft",
     "stability",
     "synclabs",
+    "topaz",
     "veo",
 )
 VENDOR_SETTINGS: dict[str, dict[str, str]] = {
