@@ -425,7 +425,9 @@ CELERY_BEAT_SCHEDULE["billing-expire-holds"] = {"task": "billing.tasks.expire_ho
 # Per vendor: VENDOR_<NAME>_API_KEY, VENDOR_<NAME>_MODE (sandbox | live; default: live with a key, else
 # sandbox), VENDOR_<NAME>_BASE_URL (overrides the live base). Veo also reads VENDOR_VEO_PROJECT/_LOCATION.
 PROXY_VENDOR_NAMES = (
+    "beeble",
     "bfl",
+    "heygen",
     "ideogram",
     "kling",
     "luma",
@@ -435,6 +437,8 @@ PROXY_VENDOR_NAMES = (
     "pixverse",
     "recraft",
     "stability",
+    "synclabs",
+    "topaz",
     "veo",
 )
 VENDOR_SETTINGS: dict[str, dict[str, str]] = {

@@ -49,7 +49,7 @@ from nodes.engine.pricing import Quote, price_table_current, quote_compute
 from nodes.engine.ratelimit import learn_key_owner, rate_limit_check
 from nodes.engine.timing import Timing
 from nodes.engine.types import NO_POLL, Call, LineItem, Observation, Route, Vendor
-from nodes.models import ProxyJob, UsageStatus
+from nodes.models import JobState, ProxyJob, UsageStatus
 from nodes.validation import validate_body
 from nodes.vendors import VENDORS
 
@@ -68,7 +68,7 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
         items = route.price(call) if route.price is not None else []  # 400 / 422: nothing reserved
         validate_body(route, body, found.params)  # nodes/validation.py: 400 before anything is reserved
         content = await bodies.aforward_bytes(body)  # what is priced is what is forwarded (§4 rule 5)
-        idem_key = idempotency_key(request) if route.kind in ("sync", "submit", "upload") else None
+        idem_key = idempotency_key(request) if route.kind in ("sync", "submit", "upload", "step") else None
     except ApiError:
         if not route.public:
             await aauthenticate_request(request)  # 401 before 400: an anonymous caller learns nothing
@@ -150,6 +150,8 @@ class CallLifecycle:
                 return await self._poll()
             if self.route.kind == "download":
                 return await self._download()
+            if self.route.kind == "step":
+                return await self._step()
             if self.route.free:
                 return await self._free()
             return await self._metered()
@@ -183,11 +185,11 @@ class CallLifecycle:
     def _path(self, extra: dict[str, str] | None = None) -> str:
         return routing.fill(self.route.upstream, {**self.call.params, **self.call.query, **(extra or {})})
 
-    async def _send(self, upstream: forward.Upstream) -> httpx.Response:
+    async def _send(self, upstream: forward.Upstream, extra: dict[str, str] | None = None) -> httpx.Response:
         response = await forward.send(
             route=self.route,
             upstream=upstream,
-            path=self._path(),
+            path=self._path(extra),
             content=self.content,
             content_type=self.call.body.content_type or "application/json",
         )
@@ -408,6 +410,9 @@ class CallLifecycle:
     async def _poll(self) -> Reply:
         job = await db_before_upstream(self._find_job)
         if job is None:
+            if (self.route.poll or NO_POLL).lookup:
+                # No job of the caller's: a free lookup of that id (Poll.lookup).
+                return await self._free({"job": self._job_ref()})
             raise unknown_job()
         try:
             response, seen = await observe_job(self.vendor, self.route, job)
@@ -457,7 +462,23 @@ class CallLifecycle:
             raise self._unreachable(exc) from exc
         return Reply(self._free_reply(response), reached_vendor=True)
 
-    async def _free(self) -> Reply:
+    async def _step(self) -> Reply:
+        """A follow-up call on one of the caller's jobs (Topaz accept / complete-upload): only while the job
+        is open, so its hold still covers what the vendor is committed to; then forwarded like a free call."""
+        ref = self._job_ref()
+
+        def lookup() -> ProxyJob | None:
+            user = self._authenticated().user
+            return settle.job_for_user(user=user, vendor=self.vendor.name, vendor_job_id=ref)
+
+        job = await db_before_upstream(lookup)
+        if job is None:
+            raise unknown_job()
+        if job.state != JobState.OPEN:
+            raise ApiError(409, "job_closed", "This job has ended; nothing more can be done with it.")
+        return await self._free()
+
+    async def _free(self, path_extra: dict[str, str] | None = None) -> Reply:
         upstream = forward.upstream_for(self.vendor)
 
         def check() -> None:
@@ -467,7 +488,7 @@ class CallLifecycle:
         await db_before_upstream(check)
         try:
             try:
-                response = await self._send(upstream)
+                response = await self._send(upstream, path_extra)
             except (forward.NotSentError, forward.OutcomeUnknownError) as exc:
                 raise self._unreachable(exc) from exc
             reply = self._free_reply(response)

@@ -72,7 +72,9 @@ def check_path(raw: str, rest: str) -> None:
         raise _bad_path()
     segments = rest.split("/")
     if segments[-1] == "" and all(segments[:-1]):
-        raise unknown_route()  # "/proxy/bfl/": a prefix with nothing after it
+        if len(segments) <= 2:
+            raise unknown_route()  # "/proxy/bfl/": a prefix with nothing after it
+        segments = segments[:-1]  # "/proxy/topaz/video/": a route template may end with "/"
     if any(not _SEGMENT.fullmatch(s) or s in {".", ".."} for s in segments):
         raise _bad_path()
 

@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from comfyweb.errors import ApiError
 
-Kind = Literal["sync", "submit", "poll", "download", "upload"]
+# "step": a free follow-up call on one of the caller's open jobs (Topaz `PATCH video/{id}/accept`), forwarded
+# only while the job's hold is held, so the vendor is never committed to work nobody pays for.
+Kind = Literal["sync", "submit", "poll", "download", "upload", "step"]
 BodyFormat = Literal["json", "multipart", "form", "none"]
 Outcome = Literal["pending", "success", "failure", "moderated"]
 
@@ -149,6 +151,9 @@ class Poll:
     gone: Callable[[Any], bool] | None = None
     body: Callable[[str], dict[str, Any]] | None = None  # POST polls (Veo): the body for a job id
     status_word: Callable[[Any], str] = status_word  # the vendor's status word, kept on the job
+    # A poll path that is also a plain lookup (HeyGen `avatars/looks/{id}` polls a new avatar and reads any
+    # existing look): an id that names none of the caller's jobs is forwarded as a free call, not a 404.
+    lookup: bool = False
 
 
 NO_POLL = Poll()

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from comfyweb.errors import ApiError, error_response, not_found
 from nodes.sandbox.files import file_from_token
 from nodes.sandbox.jobs import Outcome, markers_in
-from nodes.sandbox.params import BadVendorRequestError, read_vendor_request
+from nodes.sandbox.params import MAX_JSON_BYTES, BadVendorRequestError, VendorRequest, read_vendor_request
 from nodes.sandbox.vendors import VENDORS, sandbox_key
 from nodes.sandbox.vendors.base import Call, Reply, Route, Vendor
 
@@ -67,6 +67,8 @@ def _key_ok(request: HttpRequest, vendor: Vendor) -> bool:
 
 def _handle(request: HttpRequest, vendor: Vendor, path: str) -> Reply:
     route, args = _find_route(vendor, request.method or "GET", path)
+    if route.public:
+        return route.handler(_public_call(request, vendor, route, args))
     if not _key_ok(request, vendor):
         return vendor.error_reply(401, "unauthorized", f"Missing or invalid {vendor.key_header} header.")
     try:
@@ -89,6 +91,23 @@ def _handle(request: HttpRequest, vendor: Vendor, path: str) -> Reply:
         base_url=request.build_absolute_uri(f"/sandbox/{vendor.name}"),
     )
     return route.handler(call)
+
+
+def _public_call(request: HttpRequest, vendor: Vendor, route: Route, args: dict[str, str]) -> Call:
+    """A vendor-signed URL (an upload target): no key, no markers, the body unparsed and bounded."""
+    raw = request.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise ApiError(413, "payload_too_large", "The upload is too large for the sandbox.")
+    return Call(
+        vendor=vendor.name,
+        route=route,
+        args=args,
+        query={name: request.GET.get(name, "") for name in request.GET},
+        request=VendorRequest(),
+        markers=markers_in(""),
+        base_url=request.build_absolute_uri(f"/sandbox/{vendor.name}"),
+        raw=raw,
+    )
 
 
 @csrf_exempt

@@ -197,3 +197,24 @@ def param(name: str) -> Callable[[Call], str]:
 
 def query(name: str) -> Callable[[Call], str]:
     return lambda call: call.query[name]
+
+
+def delivered_seconds(*path: str | int) -> Callable[[Any, Mapping[str, str]], list[LineItem] | None]:
+    """A poll's `Poll.settled_cost` for per-second rows: the quoted row in started seconds of the length the
+    reply reports at `path` (sync.so `outputDuration`, HeyGen `data.duration`); None (the quote) when the
+    length is missing, garbled or zero."""
+
+    def settled(data: Any, context: Mapping[str, str]) -> list[LineItem] | None:
+        key = context.get("quote_key", "")
+        length = dig(data, *path)
+        if not key or isinstance(length, bool) or not isinstance(length, int | float | str):
+            return None
+        try:
+            value = float(length)
+        except ValueError:
+            return None
+        if not math.isfinite(value) or value <= 0:
+            return None
+        return each(key, math.ceil(value))
+
+    return settled

@@ -27,6 +27,13 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "ideogram": ("generate", {"image_request": {"prompt": "p"}}),
     "openai": ("v1/images/generations", {"prompt": "p"}),
     "pika": ("generate/2.2/t2v", {"promptText": "p"}),
+    "beeble": (
+        "v1/switchx/generations",
+        {"generation_type": "image", "source_uri": "u", "alpha_mode": "auto"},
+    ),
+    "synclabs": ("v2/generate", {"model": "sync-3", "input": []}),
+    "heygen": ("v3/videos", {"type": "avatar", "script": "p"}),
+    "topaz": ("video/", {"source": {}, "filters": [{"model": "slf-1"}]}),
 }
 
 

@@ -35,6 +35,7 @@ class Call:
     # This vendor's absolute sandbox base as the caller reached it (a vendor names its own host in
     # polling URLs); result files use PUBLIC_BASE_URL instead, since ComfyUI downloads them.
     base_url: str
+    raw: bytes = b""  # public routes (vendor-signed upload URLs): the body as sent, unparsed
 
     def new_job(self, *, media: str | None = None, **overrides: Any) -> Job:
         """A job for this call: outcome from the prompt's markers, size and count from the body."""
@@ -61,12 +62,14 @@ Handler = Callable[[Call], Reply]
 
 @dataclass(frozen=True)
 class Route:
-    method: Literal["GET", "POST"]
+    method: Literal["GET", "POST", "PATCH", "PUT"]
     pattern: str  # a regex matched against the whole path below /sandbox/<vendor>/
     kind: Kind
     handler: Handler
     media: str = "image"  # what a job started on this route makes
     cost: int = 0  # vendor-reported cost where the vendor reports one (BFL cents, Recraft units)
+    # A URL the vendor hands out signed (Topaz's upload URLs): no key header; the body is kept raw.
+    public: bool = False
 
     def match(self, path: str) -> re.Match[str] | None:
         return re.fullmatch(self.pattern, path)
