@@ -60,7 +60,7 @@ if PRODUCTION and not PUBLIC_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("PUBLIC_BASE_URL must be the platform's https:// address in production.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "console.admin_site.StaffOTPAdminConfig",  # django.contrib.admin behind the TOTP gate
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

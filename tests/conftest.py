@@ -88,3 +88,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     path.write_text("\n".join(figure_lines(_FIGURES)) + "\n")
     shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
     terminalreporter.write_line(f"{len(_FIGURES)} figures (quality.md) written to {shown}")
+
+
+def staff_login(client: Any, user: Any) -> Any:
+    """Sign staff in as /admin/ and /console/ require: a password session plus a confirmed TOTP code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -12,6 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.conftest import staff_login
+
 # Pages with path parameters, filled in with something that resolves.
 PARAMETRISED = ["/verify-email/x", "/password-reset/x/y", "/billing/sandbox/checkout/x"]
 # Not pages of the signed-in site (the sandbox vendor API and the lean /proxy URLconf have no session).
@@ -63,7 +65,7 @@ def test_the_staff_console_is_no_store(staff: Any) -> None:
     staff.is_superuser = True
     staff.save()
     client = Client()
-    client.force_login(staff)
+    staff_login(client, staff)
     for path in ("/admin/", "/admin/accounts/user/"):
         response = client.get(path)
         assert response.status_code == 200

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.models import Device, User
 from tests.accounts.helpers import login
-from tests.conftest import make_user
+from tests.conftest import make_user, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def admin_client_for(db: None) -> Client:
     admin = make_user("root@example.com", is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    staff_login(client, admin)
     return client
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from accounts.models import ApiKey, AuthorizedOrigin
 from accounts.services.api_keys import api_key_create
-from tests.conftest import make_user
+from tests.conftest import make_user, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(db: None) -> Client:
     client = Client()
-    client.force_login(make_user("admin@example.com", is_staff=True, is_superuser=True))
+    staff_login(client, make_user("admin@example.com", is_staff=True, is_superuser=True))
     return client
 
 
@@ -55,7 +55,7 @@ def test_it_revokes_selected_keys_with_the_admin_action(admin_client: Client, ow
 
 def test_it_refuses_staff_without_permissions(owner: Any) -> None:
     client = Client()
-    client.force_login(make_user("plainstaff@example.com", is_staff=True))
+    staff_login(client, make_user("plainstaff@example.com", is_staff=True))
     api_key_create(user=owner, name="x")
     assert client.get("/admin/accounts/apikey/").status_code == 403
 
@@ -81,7 +81,7 @@ def test_it_lets_only_staff_with_the_change_permission_revoke(owner: Any) -> Non
     viewer = make_user("viewer@example.com", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_apikey"))
     client = Client()
-    client.force_login(viewer)
+    staff_login(client, viewer)
     key, _ = api_key_create(user=owner, name="x")
     assert client.get("/admin/accounts/apikey/").status_code == 200
     client.post("/admin/accounts/apikey/", {"action": "revoke_keys", "_selected_action": [key.pk]})

@@ -8,7 +8,7 @@ from billing.models import Grant, GrantStatus
 from billing.selectors import wallet_balance
 from billing.services import credits_grant
 from tests.billing.support import wallet_of
-from tests.conftest import make_user
+from tests.conftest import make_user, staff_login
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def admin_user(db):
 
 
 def test_it_grants_through_the_service_as_the_staff_member(client, admin_user, owner):
-    client.force_login(admin_user)
+    staff_login(client, admin_user)
     response = client.post(
         "/admin/billing/grant/new/",
         {"email": owner.email, "usd": "7.50", "reason": "Outage", "ticket": "T-7"},
@@ -34,7 +34,7 @@ def test_it_grants_through_the_service_as_the_staff_member(client, admin_user, o
 
 
 def test_it_requires_reason_and_ticket(client, admin_user, owner):
-    client.force_login(admin_user)
+    staff_login(client, admin_user)
     response = client.post(
         "/admin/billing/grant/new/", {"email": owner.email, "usd": "7.50", "reason": "", "ticket": ""}
     )
@@ -51,14 +51,14 @@ def test_a_second_staff_member_approves_a_large_grant(client, admin_user, staff,
         ticket="T-8",
         key="g",
     )
-    client.force_login(admin_user)
+    staff_login(client, admin_user)
     client.post("/admin/billing/grant/", {"action": "approve_grants", "_selected_action": [grant.pk]})
     grant.refresh_from_db()
     assert (grant.status, grant.approver_id) == (GrantStatus.COMPLETED, admin_user.pk)
 
 
 def test_the_ledger_is_read_only_in_the_admin(client, admin_user, owner):
-    client.force_login(admin_user)
+    staff_login(client, admin_user)
     wallet = wallet_of(owner)
     assert client.get("/admin/billing/ledgeraccount/").status_code == 200
     assert client.get("/admin/billing/ledgerentry/").status_code == 200
@@ -80,7 +80,7 @@ def test_a_non_staff_user_cannot_grant(client, owner):
 
 
 def test_submitting_the_same_grant_form_twice_grants_once(client, admin_user, owner):
-    client.force_login(admin_user)
+    staff_login(client, admin_user)
     page = client.get("/admin/billing/grant/new/").content.decode()
     key = re.search(r'name="key" value="([0-9a-f-]{36})"', page).group(1)
     form = {"email": owner.email, "usd": "7.50", "reason": "Outage", "ticket": "T-7", "key": key}

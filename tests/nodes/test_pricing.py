@@ -253,11 +253,11 @@ def test_staff_can_edit_prices_and_the_markup_in_the_admin(proxy_prices: Any) ->
     from django.test import Client
 
     from nodes.models import Price, PricingSettings
-    from tests.conftest import make_user
+    from tests.conftest import make_user, staff_login
 
     admin_user = make_user("root@example.com", is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin_user)
+    staff_login(client, admin_user)
     price = Price.objects.get(vendor="openai", key="dall-e-2/1024x1024")
     assert client.get(f"/admin/nodes/price/{price.pk}/change/").status_code == 200
     assert client.get(f"/admin/nodes/priceversion/{proxy_prices.pk}/change/").status_code == 200
@@ -350,11 +350,11 @@ def test_the_admin_copies_a_version_to_edit_before_it_takes_effect(proxy_prices:
 
     from nodes.engine.pricing import price_table_current
     from nodes.models import Price, PriceVersion
-    from tests.conftest import make_user
+    from tests.conftest import make_user, staff_login
 
     admin_user = make_user("root2@example.com", is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin_user)
+    staff_login(client, admin_user)
     reply = client.post(
         "/admin/nodes/priceversion/",
         {"action": "copy_version", "_selected_action": [proxy_prices.pk]},

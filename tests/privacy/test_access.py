@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.conftest import make_user
+from tests.conftest import make_user, staff_login
 from tests.privacy.helpers import request_due
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_the_admin_lists_requests_but_changes_nothing(owner: Any) -> None:
     request = request_due(owner)
     admin = make_user("root@example.com", is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    staff_login(client, admin)
     assert client.get("/admin/privacy/deletionrequest/").status_code == 200
     assert client.get("/admin/privacy/deletionrequest/add/").status_code == 403
     assert client.post(f"/admin/privacy/deletionrequest/{request.pk}/delete/").status_code == 403
