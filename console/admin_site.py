@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -34,7 +34,9 @@ class StaffOTPAdminSite(AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and not _needs_code(request)
 
-    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+    def admin_view(  # type: ignore[override]
+        self, view: Callable[..., Any], cacheable: bool = False
+    ) -> Callable[..., Any]:
         inner = super().admin_view(view, cacheable)
         logout = csrf_protect(never_cache(view))
 
@@ -46,7 +48,7 @@ class StaffOTPAdminSite(AdminSite):
 
         return gate
 
-    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponseBase:
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # Signed in with a password but no code yet: the code, not a second password form.
         if _needs_code(request):
             return HttpResponseRedirect("/console/verify?next=/admin/")
