@@ -428,6 +428,7 @@ PROXY_VENDOR_NAMES = (
     "beeble",
     "bfl",
     "heygen",
+    "hitpaw",
     "ideogram",
     "kling",
     "luma",
