@@ -34,6 +34,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "synclabs": ("v2/generate", {"model": "sync-3", "input": []}),
     "heygen": ("v3/videos", {"type": "avatar", "script": "p"}),
     "topaz": ("video/", {"source": {}, "filters": [{"model": "slf-1"}]}),
+    "hitpaw": ("api/photo-enhancer", {"img_url": "https://example.com/a.png", "model_name": "generative"}),
 }
 
 
