@@ -424,23 +424,12 @@ CELERY_BEAT_SCHEDULE["billing-expire-holds"] = {"task": "billing.tasks.expire_ho
 # --- vendors & proxy (nodes/engine, nodes/vendors) ----------------------------------------------------------
 # Per vendor: VENDOR_<NAME>_API_KEY, VENDOR_<NAME>_MODE (sandbox | live; default: live with a key, else
 # sandbox), VENDOR_<NAME>_BASE_URL (overrides the live base). Veo also reads VENDOR_VEO_PROJECT/_LOCATION.
-PROXY_VENDOR_NAMES = (
-    "beeble",
-    "bfl",
-    "heygen",
-    "hitpaw",
-    "ideogram",
-    "kling",
-    "luma",
-    "minimax",
-    "openai",
-    "pika",
-    "pixverse",
-    "recraft",
-    "stability",
-    "synclabs",
-    "topaz",
-    "veo",
+# One vendor per module in nodes/vendors/ (its file name is the vendor's settings name; Luma's second base,
+# `luma_2`, shares Luma's), read from the folder so that adding a vendor is adding its module.
+PROXY_VENDOR_NAMES = tuple(
+    sorted(
+        p.stem for p in (BASE_DIR / "nodes" / "vendors").glob("*.py") if p.stem not in ("__init__", "common")
+    )
 )
 VENDOR_SETTINGS: dict[str, dict[str, str]] = {
     _name: {
