@@ -28,11 +28,13 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.emails import send_templated
 from accounts.models import ApiKey, AuditEvent, Device, User
 from accounts.services.audit import audit_record
 from accounts.services.devices import devices_revoke_others
 from billing.errors import HoldAlreadyResolved
 from billing.models import AccountStatus, Grant, Hold, HoldStatus, WalletStatusChange
+from billing.money import format_credits, format_usd
 from billing.payments.gateway import gateway_get
 from billing.payments.models import AutoTopUp, LowBalanceAlert, Purchase, StripeCustomer, StripeEvent
 from billing.selectors import wallet_get_for_user
@@ -214,8 +216,27 @@ def pseudonymise(request: DeletionRequest, user: User) -> dict[str, Any]:
         AuditEvent.objects.filter(Q(subject=user) | Q(actor=user)).update(ip_address=None)
         IdempotencyRecord.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).update(email=alias, name="", email_verified_at=None, is_active=False)
+        if address != alias:  # a re-run after this commit finds the alias: the farewell went once
+            _farewell_on_commit(address=address, request=request)
     user.email, user.name = alias, ""
     return {"exports_deleted": len(exports), "copies_scrubbed": scrubbed}
+
+
+def _farewell_on_commit(*, address: str, request: DeletionRequest) -> None:
+    """The last e-mail to the old address: what was deleted, forfeited and kept. Its address lives only in
+    this closure; nothing of it is written anywhere once the step has committed."""
+    forfeited = (
+        DeletionRequest.objects.filter(pk=request.pk).values_list("forfeited_micros", flat=True).get() or 0
+    )
+    context = {
+        "forfeited_micros": forfeited,
+        "forfeited_credits": format_credits(forfeited),
+        "forfeited_usd": format_usd(forfeited),
+        "retention_years": settings.ACCOUNTING_RETENTION_YEARS,
+    }
+    transaction.on_commit(
+        lambda: send_templated(to=address, template="privacy/deletion_completed", context=context)
+    )
 
 
 def _scrub_copies(*, user: User, address: str, alias: str) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.admin.models import LogEntry
+from django.core import mail
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
@@ -198,3 +199,21 @@ def test_the_whole_run_audits_every_step_in_order(account: Account) -> None:
     assert ledger_drifts() == []
     # A completed request is left alone by later runs.
     assert run(request).status == DeletionStatus.COMPLETED
+
+
+def test_the_last_step_mails_the_old_address_once_with_what_was_forfeited(
+    account: Account, django_capture_on_commit_callbacks: Any
+) -> None:
+    address = account.user.email
+    request = request_due(account.user)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run(request)
+    assert [message.to for message in mail.outbox] == [[address]]
+    farewell = mail.outbox[0]
+    assert farewell.subject.endswith("account has been deleted")
+    assert "3,903.50 credits ($18.50) was forfeited" in str(farewell.body), farewell.body
+    # A repeated last step (a crash before its marker committed) finds the alias and mails no one.
+    with django_capture_on_commit_callbacks(execute=True):
+        pipeline.pseudonymise(request, User.objects.get(pk=account.user.pk))
+    assert len(mail.outbox) == 1
