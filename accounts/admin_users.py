@@ -10,15 +10,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswordHashWidget
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.devices import client_ip
 from accounts.models import Device, User
+from billing.money import format_credits, format_usd
+from billing.selectors import wallet_balance, wallet_get_for_user
+from privacy.models import DeletionSource, DeletionStatus
+from privacy.selectors import deletion_request_open_for_user
+from privacy.services.deletion import DeletionError, deletion_request_create
+from privacy.services.pipeline import deletion_run_now
 
 if TYPE_CHECKING:
     # The generic forms exist only for the type checker (no django-stubs-ext at runtime).
@@ -130,6 +142,61 @@ class UserAdmin(UserAdminBase):
     @admin.display(boolean=True, description="Verified")
     def is_verified(self, obj: User) -> bool:
         return obj.is_verified
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # accounts go through the deletion pipeline, one at a time
+        return actions
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Deleting a user here starts the deletion pipeline (privacy.services.pipeline), scheduled or now:
+        the ledger rows are protected from deletion, and the user must be pseudonymised, not removed."""
+        user = self.get_object(request, unquote(object_id))
+        if user is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_delete_permission(request, user):
+            raise PermissionDenied
+        change_url = reverse("admin:accounts_user_change", args=[user.pk])
+        if request.method == "POST":
+            return self._request_deletion(
+                request, user, now=request.POST.get("when") == "now", back=change_url
+            )
+        balance = wallet_balance(wallet=wallet_get_for_user(user=user)).balance_micros
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Delete this account",
+            "opts": self.opts,
+            "object": user,
+            "open_request": deletion_request_open_for_user(user=user),
+            "balance_credits": format_credits(balance),
+            "balance_usd": format_usd(balance),
+            "grace_hours": settings.DELETION_GRACE_HOURS,
+            "retention_years": settings.ACCOUNTING_RETENTION_YEARS,
+        }
+        return TemplateResponse(request, "admin/accounts/user/request_deletion.html", context)
+
+    def _request_deletion(self, request: HttpRequest, user: User, *, now: bool, back: str) -> HttpResponse:
+        staff = request.user
+        assert isinstance(staff, User)
+        try:
+            deletion = deletion_request_create(
+                user=user, source=DeletionSource.OPERATOR, actor=staff, ip_address=client_ip(request)
+            )
+        except DeletionError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return redirect(back)
+        if now:
+            deletion = deletion_run_now(request=deletion)
+            state = deletion.get_status_display().lower()
+            detail = "" if deletion.status == DeletionStatus.COMPLETED else f": {deletion.last_error}"
+            self.message_user(request, f"Deletion {deletion.public_id} is {state}{detail}.")
+        else:
+            self.message_user(
+                request, f"Deletion {deletion.public_id} scheduled for {deletion.due_at:%Y-%m-%d %H:%M} UTC."
+            )
+        return redirect(back)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:  # noqa: A002
         raise PermissionDenied("Passwords are set by their owners, through the reset e-mail.")

@@ -72,7 +72,7 @@ OPEN_DELETION = (DeletionStatus.SCHEDULED, DeletionStatus.RUNNING, DeletionStatu
 
 class DeletionSource(models.TextChoices):
     USER = "user", "The user (Settings → Privacy)"
-    OPERATOR = "operator", "An operator (request received by e-mail)"
+    OPERATOR = "operator", "An operator (in /admin/, or a request received by e-mail)"
 
 
 class DeletionRequest(models.Model):

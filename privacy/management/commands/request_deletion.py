@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from accounts.models import User
-from privacy.models import DeletionRequest, DeletionSource, DeletionStatus
+from privacy.models import DeletionSource, DeletionStatus
 from privacy.services.deletion import DeletionError, deletion_request_create
-from privacy.services.pipeline import deletion_run
+from privacy.services.pipeline import deletion_run_now
 
 
 class Command(BaseCommand):
@@ -37,10 +36,7 @@ class Command(BaseCommand):
                 f"Deletion {request.public_id} scheduled for {request.due_at:%Y-%m-%d %H:%M} UTC."
             )
             return
-        DeletionRequest.objects.filter(pk=request.pk, status=DeletionStatus.SCHEDULED).update(
-            due_at=timezone.now()
-        )
-        request = deletion_run(request=request)
+        request = deletion_run_now(request=request)
         if request.status == DeletionStatus.COMPLETED:
             self.stdout.write(f"Deletion {request.public_id} completed.")
         else:
