@@ -16,7 +16,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswordHashWidget
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -155,7 +155,7 @@ class UserAdmin(UserAdminBase):
         the ledger rows are protected from deletion, and the user must be pseudonymised, not removed."""
         user = self.get_object(request, unquote(object_id))
         if user is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            raise Http404("No such user.")
         if not self.has_delete_permission(request, user):
             raise PermissionDenied
         change_url = reverse("admin:accounts_user_change", args=[user.pk])

@@ -25,6 +25,7 @@ from billing.money import format_credits, format_usd
 from billing.payments.models import ChargeState, DisputeStatus, Purchase
 from console import adapters
 from nodes.engine.pricing import with_markup
+from nodes.labels import price_key_label
 from nodes.models import Price, ProxyJob, UnsettledCall, UsageRecord, UsageStatus
 
 RECENT = 20
@@ -127,7 +128,15 @@ def pending_grants() -> QuerySet[Grant]:
 class PricedItem:
     price: Price
     quantity: int
-    inferred: bool  # the usage row does not store its line items: this one reproduces the quote exactly
+    inferred: bool  # a row from before the usage kept its line items: this one reproduces the quote exactly
+
+    @property
+    def label(self) -> str:
+        return price_key_label(self.price.key)
+
+    @property
+    def list_micros(self) -> int:
+        return self.price.unit_micros * self.quantity
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,24 @@ def _vendor_prices(usage: UsageRecord) -> list[Price]:
         # The model's own rows first: the quote was most likely made from one of them.
         prices.sort(key=lambda p: (usage.model.lower() not in p.key.lower(), p.key))
     return prices
+
+
+def _priced_items(usage: UsageRecord, prices: list[Price]) -> list[PricedItem]:
+    """The quote's own line items against its price version; for older rows, the rows that reproduce it."""
+    if not usage.line_items:
+        return _infer_items(usage, prices)
+    keys = {str(item.get("key")) for item in usage.line_items if isinstance(item, dict)}
+    by_key = {
+        price.key: price
+        for price in Price.objects.filter(
+            version_id=usage.price_version_id, vendor=usage.vendor, key__in=keys
+        )
+    }
+    return [
+        PricedItem(by_key[str(item["key"])], int(item["quantity"]), inferred=False)
+        for item in usage.line_items
+        if isinstance(item, dict) and str(item.get("key")) in by_key
+    ]
 
 
 def _infer_items(usage: UsageRecord, prices: list[Price]) -> list[PricedItem]:
@@ -247,7 +274,7 @@ def charge_explain(*, usage: UsageRecord) -> ChargeExplanation:
     explanation = ChargeExplanation(
         usage=usage,
         prices=prices[:12],
-        priced=_infer_items(usage, prices),
+        priced=_priced_items(usage, prices),
         hold=hold,
         calls=_calls(usage, job),
         cost_source=source,

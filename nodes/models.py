@@ -121,6 +121,9 @@ class UsageRecord(models.Model):
     price_version = models.ForeignKey(PriceVersion, on_delete=models.PROTECT, related_name="usage_records")
     quoted_micros = models.BigIntegerField()
     markup_bps = models.IntegerField(default=0)  # the markup the quote used; the capture uses it too
+    # The quote's line items, [{"key": price row key, "quantity": n}, …]: what the support console's "explain
+    # this charge" shows against the price version (rows from before it was kept hold []).
+    line_items = models.JSONField(default=list, blank=True)
     charged_micros = models.BigIntegerField(default=0)
     # What the vendor said it cost us (list price, before markup), when it says so.
     vendor_cost_micros = models.BigIntegerField(null=True, blank=True)

@@ -132,6 +132,7 @@ def usage_admit(
                 price_version_id=quote.version_id,
                 quoted_micros=quote.total_micros,
                 markup_bps=markup_bps,
+                line_items=[{"key": item.key, "quantity": item.quantity} for item in quote.items],
             )
             insert_row(usage)  # plain SQL: the ORM's compile step cost more than the insert
     except InsufficientCredits as exc:

@@ -20,7 +20,12 @@ def test_it_explains_a_charge_made_at_the_quote(world: dict[str, Any]) -> None:
     assert usage is not None
     x = charge_explain(usage=usage)
     assert usage.quoted_micros == usage.charged_micros == 40_000  # 2 x dall-e-2 1024x1024 at $0.02
-    assert [(item.price.key, item.quantity) for item in x.priced] == [("dall-e-2/1024x1024", 2)]
+    # The quote's own line items, stored at admission (not guessed from the total).
+    assert usage.line_items == [{"key": "dall-e-2/1024x1024", "quantity": 2}]
+    assert [(item.price.key, item.quantity, item.inferred) for item in x.priced] == [
+        ("dall-e-2/1024x1024", 2, False)
+    ]
+    assert x.priced[0].list_micros == 40_000
     assert x.hold.status == HoldStatus.CAPTURED
     assert x.hold.captured_micros == 40_000
     assert x.cost_source == "quote"
@@ -103,3 +108,15 @@ def test_the_summary_holds_no_internal_details(world: dict[str, Any]) -> None:
 def test_it_answers_404_for_an_unknown_usage_id(support_client: Client) -> None:
     assert support_client.get("/console/usage/00000000-0000-0000-0000-000000000000").status_code == 404
     assert support_client.get("/console/users/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_a_row_from_before_line_items_were_kept_gets_the_row_that_reproduces_its_quote(
+    world: dict[str, Any],
+) -> None:
+    UsageRecord.objects.filter(pk=world["usage"].pk).update(line_items=[])
+    usage = usage_get(public_id=world["usage"].public_id)
+    assert usage is not None
+    priced = charge_explain(usage=usage).priced
+    assert [(item.price.key, item.quantity, item.inferred) for item in priced] == [
+        ("dall-e-2/1024x1024", 2, True)
+    ]
