@@ -35,6 +35,8 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "heygen": ("v3/videos", {"type": "avatar", "script": "p"}),
     "topaz": ("video/", {"source": {}, "filters": [{"model": "slf-1"}]}),
     "hitpaw": ("api/photo-enhancer", {"img_url": "https://example.com/a.png", "model_name": "generative"}),
+    "xai": ("v1/videos/generations", {"model": "grok-imagine-video", "prompt": "p", "duration": 6}),
+    "freepik": ("v1/ai/image-relight", {"image": "https://example.com/a.png", "style": "standard"}),
 }
 
 
