@@ -36,6 +36,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "topaz": ("video/", {"source": {}, "filters": [{"model": "slf-1"}]}),
     "hitpaw": ("api/photo-enhancer", {"img_url": "https://example.com/a.png", "model_name": "generative"}),
     "wavespeed": ("api/v3/wavespeed-ai/flashvsr", {"target_resolution": "720p", "video": "u", "duration": 5}),
+    "bria": ("v2/image/edit/remove_background", {"image": "https://example.com/a.png"}),
 }
 
 
