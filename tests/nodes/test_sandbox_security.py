@@ -37,6 +37,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "hitpaw": ("api/photo-enhancer", {"img_url": "https://example.com/a.png", "model_name": "generative"}),
     "wavespeed": ("api/v3/wavespeed-ai/flashvsr", {"target_resolution": "720p", "video": "u", "duration": 5}),
     "bria": ("v2/image/edit/remove_background", {"image": "https://example.com/a.png"}),
+    "reve": ("v1/image/create", {"prompt": "p", "version": "reve-create@20250915"}),
 }
 
 
