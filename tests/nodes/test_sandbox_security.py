@@ -38,6 +38,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "wavespeed": ("api/v3/wavespeed-ai/flashvsr", {"target_resolution": "720p", "video": "u", "duration": 5}),
     "bria": ("v2/image/edit/remove_background", {"image": "https://example.com/a.png"}),
     "reve": ("v1/image/create", {"prompt": "p", "version": "reve-create@20250915"}),
+    "krea": ("generate/image/krea/krea-2/medium", {"prompt": "p", "aspect_ratio": "1:1", "resolution": "1K"}),
 }
 
 
