@@ -39,6 +39,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "bria": ("v2/image/edit/remove_background", {"image": "https://example.com/a.png"}),
     "reve": ("v1/image/create", {"prompt": "p", "version": "reve-create@20250915"}),
     "krea": ("generate/image/krea/krea-2/medium", {"prompt": "p", "aspect_ratio": "1:1", "resolution": "1K"}),
+    "quiver": ("v1/svgs/generations", {"model": "arrow-preview", "prompt": "p"}),
 }
 
 
