@@ -59,8 +59,18 @@ def _vendor(name: str) -> Vendor:
     return spec
 
 
+def _header(request: HttpRequest, name: str) -> str:
+    """A request header; one whose name has an underscore (Bria's `api_token`), which Django drops from
+    `headers` against hyphen/underscore spoofing, is read from the raw ASGI headers by its exact name."""
+    if "_" not in name:
+        return str(request.headers.get(name, ""))
+    wanted = name.lower().encode("latin-1")
+    raw: list[tuple[bytes, bytes]] = getattr(request, "scope", {}).get("headers", [])
+    return next((value.decode("latin-1") for key, value in raw if key.lower() == wanted), "")
+
+
 def _key_ok(request: HttpRequest, vendor: Vendor) -> bool:
-    sent = request.headers.get(vendor.key_header, "")
+    sent = _header(request, vendor.key_header)
     expected = vendor.key_prefix + sandbox_key(vendor.name)
     return hmac.compare_digest(sent.encode(), expected.encode())
 

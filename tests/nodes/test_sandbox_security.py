@@ -37,6 +37,11 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "hitpaw": ("api/photo-enhancer", {"img_url": "https://example.com/a.png", "model_name": "generative"}),
     "xai": ("v1/videos/generations", {"model": "grok-imagine-video", "prompt": "p", "duration": 6}),
     "freepik": ("v1/ai/image-relight", {"image": "https://example.com/a.png", "style": "standard"}),
+    "wavespeed": ("api/v3/wavespeed-ai/flashvsr", {"target_resolution": "720p", "video": "u", "duration": 5}),
+    "bria": ("v2/image/edit/remove_background", {"image": "https://example.com/a.png"}),
+    "reve": ("v1/image/create", {"prompt": "p", "version": "reve-create@20250915"}),
+    "krea": ("generate/image/krea/krea-2/medium", {"prompt": "p", "aspect_ratio": "1:1", "resolution": "1K"}),
+    "quiver": ("v1/svgs/generations", {"model": "arrow-preview", "prompt": "p"}),
 }
 
 
