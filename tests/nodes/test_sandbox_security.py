@@ -35,6 +35,10 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "heygen": ("v3/videos", {"type": "avatar", "script": "p"}),
     "topaz": ("video/", {"source": {}, "filters": [{"model": "slf-1"}]}),
     "hitpaw": ("api/photo-enhancer", {"img_url": "https://example.com/a.png", "model_name": "generative"}),
+    "byteplus": (
+        "api/v3/contents/generations/tasks",
+        {"model": "m", "content": [{"type": "text", "text": "p"}]},
+    ),
 }
 
 
