@@ -436,9 +436,12 @@ class CallLifecycle:
             job = settle.job_for_token(token=token) if token else None
             return job if job is not None and job.vendor == self.vendor.name else None
         job_ref = self._job_ref()
-        return settle.job_for_user(
-            user=self._authenticated().user, vendor=self.vendor.name, vendor_job_id=job_ref
-        )
+        user = self._authenticated().user
+        for vendor in (self.vendor.name, *(self.route.poll or NO_POLL).job_vendors):
+            job = settle.job_for_user(user=user, vendor=vendor, vendor_job_id=job_ref)
+            if job is not None:
+                return job
+        return None
 
     def _job_ref(self) -> str:
         poll = self.route.poll

@@ -154,6 +154,9 @@ class Poll:
     # A poll path that is also a plain lookup (HeyGen `avatars/looks/{id}` polls a new avatar and reads any
     # existing look): an id that names none of the caller's jobs is forwarded as a free call, not a 404.
     lookup: bool = False
+    # Other /proxy names of the same vendor whose submits this poll also reads (ComfyUI submits Seedance 2
+    # tasks at `byteplus` and polls them at `byteplus-seedance2`); the job stays the caller's own.
+    job_vendors: tuple[str, ...] = ()
 
 
 NO_POLL = Poll()

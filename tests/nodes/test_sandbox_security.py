@@ -42,6 +42,10 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "reve": ("v1/image/create", {"prompt": "p", "version": "reve-create@20250915"}),
     "krea": ("generate/image/krea/krea-2/medium", {"prompt": "p", "aspect_ratio": "1:1", "resolution": "1K"}),
     "quiver": ("v1/svgs/generations", {"model": "arrow-preview", "prompt": "p"}),
+    "byteplus": (
+        "api/v3/contents/generations/tasks",
+        {"model": "m", "content": [{"type": "text", "text": "p"}]},
+    ),
 }
 
 
