@@ -35,6 +35,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "heygen": ("v3/videos", {"type": "avatar", "script": "p"}),
     "topaz": ("video/", {"source": {}, "filters": [{"model": "slf-1"}]}),
     "hitpaw": ("api/photo-enhancer", {"img_url": "https://example.com/a.png", "model_name": "generative"}),
+    "runway": ("v1/text_to_image", {"promptText": "p", "model": "gen4_image"}),
 }
 
 
