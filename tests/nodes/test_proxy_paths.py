@@ -27,6 +27,8 @@ NOT_ROUTED_YET: dict[str, str] = {
     "/proxy/openai/v1/videos/{initial_response.id}/content": "issue 11 §2",
     # Not a call: nodes_heygen.py's `_LOOKS_PATH` prefix; the node calls only `…/looks/{id}`, which is routed.
     "/proxy/heygen/v3/avatars/looks": "a path prefix, never called as such",
+    # Not a call: nodes_runway.py's `PATH_GET_TASK_STATUS` prefix; polls call `…/tasks/{id}`, which is routed.
+    "/proxy/runway/tasks": "a path prefix, never called as such",
 }
 
 

@@ -46,6 +46,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
         "api/v3/contents/generations/tasks",
         {"model": "m", "content": [{"type": "text", "text": "p"}]},
     ),
+    "runway": ("v1/text_to_image", {"promptText": "p", "model": "gen4_image"}),
 }
 
 
