@@ -1,8 +1,9 @@
-"""Django's /admin/ behind the same second factor as the console.
+"""Django's /admin/ behind the same sign-in and second factor as the console.
 
-Operators sign in with the normal form; before any admin page opens, a session without a confirmed TOTP
-code is sent to /console/verify (one code per session covers both areas). `CONSOLE_REQUIRE_OTP` governs
-both, so production (where it cannot be off) enforces it for /admin/ too.
+/admin/login/ leads to the platform's sign-in form, so its throttles hold for operators too. Before any
+admin page opens, a session without a confirmed TOTP code is sent to /console/verify (one code per session
+covers both areas). `CONSOLE_REQUIRE_OTP` governs both, so production (where it cannot be off) enforces it
+for /admin/ too.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from urllib.parse import quote
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
@@ -52,7 +56,16 @@ class StaffOTPAdminSite(AdminSite):
         # Signed in with a password but no code yet: the code, not a second password form.
         if _needs_code(request):
             return HttpResponseRedirect("/console/verify?next=/admin/")
-        return super().login(request, extra_context)
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return super().login(request, extra_context)  # Django sends staff on to the index
+            raise PermissionDenied("This account has no access to the admin.")
+        # Signed out: the platform's one sign-in form, with its per-client lock and its account-wide
+        # slow-down (accounts/services/login_throttle.py); Django's own form has neither.
+        target = request.GET.get(REDIRECT_FIELD_NAME) or "/admin/"
+        if not target.startswith("/admin/"):
+            target = "/admin/"
+        return HttpResponseRedirect(f"{reverse('accounts:login')}?next={quote(target)}")
 
 
 class StaffOTPAdminConfig(AdminConfig):

@@ -67,3 +67,25 @@ def test_it_still_sends_non_staff_to_the_admin_login(owner: Any) -> None:
     reply = client.get("/admin/")
     assert reply.status_code == 302
     assert reply["Location"].startswith("/admin/login/")
+
+
+def test_the_admin_login_is_the_platform_sign_in_with_its_throttles(db: None) -> None:
+    reply = Client().get("/admin/login/?next=/admin/accounts/user/")
+    assert (reply.status_code, reply["Location"]) == (302, "/login?next=/admin/accounts/user/")
+    # Nothing outside the admin rides on its login page.
+    reply = Client().get("/admin/login/?next=//evil.example.com/")
+    assert reply["Location"] == "/login?next=/admin/"
+    # A POST of Django's own form never checks a password here (no unthrottled way in).
+    operator = _operator(db)
+    client = Client()
+    reply = client.post(
+        "/admin/login/", {"username": operator.email, "password": "correct horse battery staple"}
+    )
+    assert reply.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_signed_in_user_without_admin_rights_gets_403_not_a_second_login_form(owner: Any) -> None:
+    client = Client()
+    client.force_login(owner)
+    assert client.get("/admin/login/").status_code == 403
