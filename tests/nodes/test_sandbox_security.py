@@ -35,6 +35,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "heygen": ("v3/videos", {"type": "avatar", "script": "p"}),
     "topaz": ("video/", {"source": {}, "filters": [{"model": "slf-1"}]}),
     "hitpaw": ("api/photo-enhancer", {"img_url": "https://example.com/a.png", "model_name": "generative"}),
+    "anthropic": ("v1/messages", {"model": "claude-haiku-4-5-20251001", "max_tokens": 16, "messages": []}),
 }
 
 
