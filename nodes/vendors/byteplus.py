@@ -563,9 +563,10 @@ VENDOR_SEEDANCE2 = Vendor(
 # --- Seedance assets (free) ---------------------------------------------------------------------------------
 def _free(method: str, path: str, upstream: str) -> Route:
     """A lookup (GET) or a registration (POST): forwarded at no charge."""
+    # "upload": the engine's free, unmetered forward (a free "sync" route would fail check nodes.E002).
     if method == "POST":
         return Route(method, path, upstream, "upload", max_bytes=1024 * 1024)
-    return Route(method, path, upstream, "sync", body="none")
+    return Route(method, path, upstream, "upload", body="none")
 
 
 # Comfy.org's REST face of BytePlus's asset library (BytePlus itself manages assets with AK/SK-signed OpenAPI
