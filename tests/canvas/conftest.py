@@ -3,6 +3,7 @@ platform under uvicorn on loopback with its two origins (platform 127.0.0.1, can
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -106,3 +107,21 @@ def exchange_ticket(platform: Platform, session: Any) -> CanvasBrowser:
     assert response.status_code == 302, response.text
     cookie = response.headers["set-cookie"].split(";", 1)[0]
     return CanvasBrowser(base=session_url(session), cookie=cookie, platform=platform)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes (its parent has not collected it yet).
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def process_gone_soon(pid: int, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not process_alive(pid):
+            return True
+        time.sleep(0.05)
+    return False

@@ -3,6 +3,8 @@ the session ended when the wallet cannot pay the next minute."""
 
 from __future__ import annotations
 
+import os
+import signal
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +13,8 @@ import pytest
 from billing.models import Hold, HoldStatus, LedgerAccount
 from canvas.models import CanvasSession, EndReason, SessionStatus
 from canvas.services import session_end, sessions_sweep
-from tests.canvas.conftest import start_ready
+from canvas.spawners.local import _marked_processes
+from tests.canvas.conftest import process_gone_soon, start_ready
 from tests.nodes.conftest import fund_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,3 +83,29 @@ def test_a_free_session_books_nothing(canvas_local: Any, owner: Any) -> None:
     sessions_sweep(now=session.ready_at + timedelta(minutes=5))
     session_end(session=session, reason=EndReason.USER)
     assert not Hold.objects.filter(key__startswith="canvas:").exists()
+
+
+def test_a_priced_local_process_killed_mid_session_is_charged_only_its_billed_minutes(
+    priced: None, owner: Any
+) -> None:
+    """The backend dies between two sweeps: the minutes already captured stay charged, the minute in
+    progress is released, the session ends as lost and no process is left behind."""
+    fund_user(owner, 10 * PRICE)
+    session = start_ready(owner)
+    assert session.ready_at is not None
+    assert session.pid
+    sessions_sweep(now=session.ready_at + timedelta(minutes=2, seconds=5))
+    os.killpg(session.pid, signal.SIGKILL)
+    assert process_gone_soon(session.pid)
+    result = sessions_sweep(now=session.ready_at + timedelta(minutes=2, seconds=30))
+    session.refresh_from_db()
+    wallet = _wallet(owner)
+    assert result.lost == 1
+    assert (session.status, session.end_reason) == (SessionStatus.FAILED, EndReason.BACKEND_LOST)
+    assert (session.billed_minutes, session.charged_micros) == (2, 2 * PRICE)
+    assert (wallet.balance_micros, wallet.held_micros) == (8 * PRICE, 0)
+    holds = Hold.objects.filter(key__startswith=f"canvas:{session.public_id}:")
+    assert sorted(h.status for h in holds) == [HoldStatus.CAPTURED, HoldStatus.CAPTURED, HoldStatus.RELEASED]
+    sessions_sweep(now=session.ready_at + timedelta(minutes=5))  # a later sweep books nothing more
+    assert _wallet(owner).balance_micros == 8 * PRICE
+    assert session.pid not in _marked_processes()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,28 +21,10 @@ from canvas.services import (
     sessions_sweep,
 )
 from canvas.spawners.local import MARK_VARIABLE, _marked_processes, user_dirs
-from tests.canvas.conftest import start_ready
+from tests.canvas.conftest import process_alive, process_gone_soon, start_ready
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes (its parent has not collected it yet).
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-
-
-def _gone_soon(pid: int, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_it_starts_one_process_with_the_templates_flags(canvas_local: Path, owner: Any) -> None:
@@ -74,9 +55,9 @@ def test_it_adds_the_extra_flags(canvas_local: Path, owner: Any, settings: Any) 
 
 def test_it_reaps_the_process_on_end(canvas_local: Path, owner: Any) -> None:
     session = start_ready(owner)
-    assert _alive(session.pid)
+    assert process_alive(session.pid)
     assert session_end(session=session, reason=EndReason.USER) is True
-    assert _gone_soon(session.pid)
+    assert process_gone_soon(session.pid)
     session.refresh_from_db()
     assert session.status == SessionStatus.ENDED
     assert session.end_reason == EndReason.USER
@@ -101,7 +82,7 @@ def test_it_fails_a_backend_that_never_becomes_ready(canvas_local: Path, owner: 
     session = session_wait_ready(session=session, timeout=15)
     assert session.status == SessionStatus.FAILED
     assert session.end_reason == EndReason.START_TIMEOUT
-    assert _gone_soon(pid)
+    assert process_gone_soon(pid)
 
 
 def test_it_fails_a_command_with_an_unknown_placeholder(
@@ -117,7 +98,7 @@ def test_it_fails_a_command_with_an_unknown_placeholder(
 def test_it_ends_a_session_whose_backend_was_killed(canvas_local: Path, owner: Any) -> None:
     session = start_ready(owner)
     os.killpg(session.pid, signal.SIGKILL)
-    assert _gone_soon(session.pid)
+    assert process_gone_soon(session.pid)
     result = sessions_sweep()
     session.refresh_from_db()
     assert result.lost == 1
@@ -135,7 +116,7 @@ def test_it_reaps_an_orphan_after_a_restart(canvas_local: Path, owner: Any) -> N
     )
     assert session.pid in _marked_processes()
     assert reap_orphans() == 1
-    assert _gone_soon(session.pid)
+    assert process_gone_soon(session.pid)
 
 
 def test_it_adopts_live_processes_after_a_restart(canvas_local: Path, owner: Any) -> None:
@@ -148,7 +129,7 @@ def test_it_adopts_live_processes_after_a_restart(canvas_local: Path, owner: Any
     session.refresh_from_db()
     assert (result.lost, result.orphans) == (0, 0)
     assert session.status == SessionStatus.READY
-    assert _alive(session.pid)
+    assert process_alive(session.pid)
 
 
 def test_it_queues_past_capacity_and_starts_when_a_slot_frees(canvas_local: Path, settings: Any) -> None:
