@@ -19,11 +19,11 @@ import jsonata
 
 from comfyweb.errors import ApiError
 from nodes.engine.pricing import PriceTable
-from nodes.quotes import quote_call
+from nodes.quotes import PricedCall, quote_call
 from nodes.vendors import VENDORS
 from tests.billing.support import figure
 from tests.nodes.badge_catalog import DIFFERENCES, NODES, SERVED_MODULES
-from tests.nodes.badge_requests import NodeRefuses
+from tests.nodes.badge_requests import NodeRefuses, Req
 from tests.nodes.comfyui_data import comfyui_file
 
 MAX_POINTS = 400  # grid points per node (the largest grid, Kling 3.0 storyboards, is sampled evenly)
@@ -143,13 +143,13 @@ def _expression(expr: str) -> jsonata.Jsonata:
     return jsonata.Jsonata(expr)
 
 
-def badge_micros(
+def badge_result(
     badge: Mapping[str, Any],
     widgets: Mapping[str, Any],
     connected: Mapping[str, bool],
     groups: Mapping[str, int],
-) -> tuple[int | None, str]:
-    """The badge's maximum in micro-USD (None for a text badge) and its suffix ("/second", …)."""
+) -> dict[str, Any]:
+    """What the badge's expression gives the frontend for these widget values and inputs."""
     # The frontend hands COMBO values to badges in lower case (Ideogram's badge tests "quality" against the
     # option "QUALITY", Kling's looks "1K" up as "1k"); numbers and booleans as they are.
     context = {
@@ -159,7 +159,18 @@ def badge_micros(
         "inputs": {name: {"connected": flag} for name, flag in connected.items()},
         "inputGroups": dict(groups),
     }
-    result = _expression(badge["expr"]).evaluate(context)
+    result: dict[str, Any] = _expression(badge["expr"]).evaluate(context)
+    return result
+
+
+def badge_micros(
+    badge: Mapping[str, Any],
+    widgets: Mapping[str, Any],
+    connected: Mapping[str, bool],
+    groups: Mapping[str, int],
+) -> tuple[int | None, str]:
+    """The badge's maximum in micro-USD (None for a text badge) and its suffix ("/second", …)."""
+    result = badge_result(badge, widgets, connected, groups)
     suffix = (result.get("format") or {}).get("suffix", "")
     kind = result["type"]
     if kind == "usd":
@@ -171,6 +182,24 @@ def badge_micros(
     else:
         return None, suffix
     return round(float(usd) * 1_000_000), suffix
+
+
+def token_rates(result: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """A text model's badge is its (input, output) rate per 1K tokens, not a maximum: those rates in µ$."""
+    suffix = (result.get("format") or {}).get("suffix", "")
+    if result.get("type") != "list_usd" or suffix.strip() != "per 1K tokens":
+        return None
+    return tuple(round(float(usd) * 1_000_000) for usd in result["usd"])
+
+
+def platform_rates(priced: PricedCall) -> tuple[int, ...]:
+    """The platform's (input, output) list price per 1K tokens for the model a request names."""
+    # Rows end in "input_1k_tokens" (nodes/vendors/tokens.py) or BytePlus's older "input/1k-tokens".
+    rates = {key.replace("/1k-tokens", "_1k_tokens"): micros for key, micros in priced.unit_micros.items()}
+    return tuple(
+        next((micros for key, micros in rates.items() if key.endswith(f"{side}_1k_tokens")), -1)
+        for side in ("input", "output")
+    )
 
 
 # --- The comparison -----------------------------------------------------------------------------------------
@@ -185,6 +214,13 @@ def _compare(node_id: str, node: Mapping[str, Any]) -> tuple[str, str]:
         try:
             requests = mapping.build(widgets, {**connected, **groups})
         except NodeRefuses:
+            continue
+        rates = token_rates(badge_result(badge, widgets, connected, groups))
+        if rates is not None:
+            outcome, detail = _compare_rates(requests, rates)
+            if outcome != "agree":
+                return outcome, f"{widgets_of(widgets, badge)}: {detail}"
+            compared += 1
             continue
         expected, suffix = badge_micros(badge, widgets, connected, groups)
         if expected is None:
@@ -210,6 +246,22 @@ def _compare(node_id: str, node: Mapping[str, Any]) -> tuple[str, str]:
             )
     if not compared:
         return "differ", "no grid point the node accepts"
+    return "agree", ""
+
+
+def _compare_rates(requests: list[Req], rates: tuple[int, ...]) -> tuple[str, str]:
+    """A token-priced node agrees when every request it sends is priced at the badge's per-1K rates."""
+    for r in requests:
+        try:
+            priced = quote_call(
+                method=r.method, path=r.path, body=r.body, files=list(r.files), table=_table()
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                return "unserved-route", f"{r.path}: not routed"
+            return "differ", f"platform refuses ({exc.status} {exc.message})"
+        if platform_rates(priced) != rates:
+            return "differ", f"badge {rates} per 1K tokens, we {platform_rates(priced)} µ$"
     return "agree", ""
 
 
@@ -263,3 +315,10 @@ def test_the_badge_evaluator_reads_widgets_inputs_and_groups() -> None:
     badge = info["Flux2ProImageNode"]["price_badge"]
     assert badge_micros(badge, {"width": 2048, "height": 1024}, {"images": False}, {}) == (45_000, "")
     assert badge_micros(badge, {"width": 2048, "height": 1024}, {"images": True}, {}) == (165_000, "")
+
+
+def test_a_text_models_badge_is_compared_as_its_per_1k_token_rates() -> None:
+    """The harness itself: Claude Opus 5's badge is $0.00715 / $0.03575 per 1K tokens, not a maximum."""
+    badge = _object_info()["ClaudeNode"]["price_badge"]
+    assert token_rates(badge_result(badge, {"model": "Opus 5"}, {}, {})) == (7_150, 35_750)
+    assert token_rates(badge_result(_object_info()["Flux2ProImageNode"]["price_badge"], {}, {}, {})) is None

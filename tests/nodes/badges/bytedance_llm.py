@@ -24,15 +24,9 @@ def _body(model: str) -> dict[str, object]:
     }
 
 
+# The badge is the model's (input, output) rate per 1K tokens; test_price_badges compares those rates.
 NODES = {
     "ByteDanceSeedNode": Node(
         lambda w, i: one(Req("/proxy/byteplus/api/v3/responses", _body(SEED_MODELS[w["model"]])))
-    ),
-}
-DIFFERENCES = {
-    "ByteDanceSeedNode": (
-        "the badge is a per-1K-token rate (input-output), not a maximum; the platform holds the request's "
-        "input (a token per byte, plus an allowance per image and video) and 131,072 output tokens at those "
-        "rates, and settles on the `usage` tokens BytePlus reports"
     ),
 }
