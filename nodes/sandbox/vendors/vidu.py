@@ -69,6 +69,8 @@ def submit(call: Call) -> Reply:
     if markers.http500:
         return Reply(status=500, body=error(500, "internal", "Internal server error (sandbox [http500])."))
     missing = _missing(call.request.body, REQUIRED[kind])
+    if kind == "reference2video" and len(_missing(call.request.body, ("images", "subjects"))) == 2:
+        missing.append("images")  # viduq1 references are `images`, viduq2's `subjects`: one of them
     if missing:
         message = f"field is missing or empty: {', '.join(missing)}"
         return Reply(status=400, body=error(400, "FieldLacking", message))

@@ -269,6 +269,19 @@ def test_bad_input_is_refused_before_anything_is_reserved(
     assert available_micros(owner) == before
 
 
+@pytest.mark.django_db
+def test_a_task_vidu_refuses_is_answered_in_its_words_and_charged_nothing(
+    comfy: ComfyClient, owner: Any
+) -> None:
+    """A reference task with neither `images` nor `subjects`: Vidu's 400 `FieldLacking`, passed on."""
+    before = available_micros(owner)
+    body = {k: v for k, v in JOBS[6].body.items() if k != "subjects"}
+    reply = comfy.post_json(f"{BASE}/reference2video", body)
+    assert reply.status_code == 400, reply.content[:300]
+    assert "images" in reply.content.decode()
+    assert_charged(owner, before, 0, status=UsageStatus.REJECTED)
+
+
 def test_the_reply_readers_follow_vidus_words() -> None:
     done = {"state": "success", "credits": 40, "creations": [{"id": "c", "url": "u", "cover_url": "c"}]}
     assert task_status(done, 200) == "success"
