@@ -233,7 +233,8 @@ def _submit(path: str, kind: str) -> Route:
 VENDOR = Vendor(
     name="wan",
     title="Alibaba Cloud Model Studio (Wan)",
-    # The international (Singapore) endpoint, whose prices are in US dollars; keys are per region.
+    # The international (Singapore) endpoint, priced in US dollars. Keys are per region: another region's
+    # endpoint (Virginia `dashscope-us`, Beijing `dashscope`) is set by VENDOR_WAN_BASE_URL.
     live_base="https://dashscope-intl.aliyuncs.com",
     sandbox_base="/wan",
     key_header="Authorization",

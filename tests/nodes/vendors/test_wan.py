@@ -9,13 +9,19 @@ sandbox takes every input video to be 3 s long (5 s for a video to edit).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from nodes.engine import forward
 from nodes.models import UsageStatus
+from nodes.vendors.wan import settled
 from tests.nodes.conftest import fund_user
+from tests.nodes.loopback import MockVendor, Seen, mock_vendor
 from tests.nodes.proxy_support import ComfyClient, available_micros
 from tests.nodes.vendors.replay import assert_charged, assert_mp4, assert_png, download, poll_until
 
@@ -360,3 +366,63 @@ def test_bad_input_is_refused_before_anything_is_reserved(
     reply = comfy.post_json(f"{BASE}/{path}", body)
     assert reply.status_code in (400, 422), reply.content[:300]
     assert available_micros(owner) == before
+
+
+@pytest.mark.parametrize(
+    ("usage", "seconds"),
+    [
+        ({"duration": 7, "input_video_duration": 2, "output_video_duration": 5}, 7),
+        ({"input_video_duration": 2.5, "output_video_duration": 5}, 8),
+        ({"video_duration": 5, "video_count": 1}, 5),  # Wan 2.5
+        ({"duration": "garbled"}, None),
+        ({}, None),
+    ],
+)
+def test_a_task_settles_on_the_seconds_its_usage_reports(usage: dict[str, Any], seconds: int | None) -> None:
+    found = settled({"usage": usage}, {"quote_key": "wan/720p/second"})
+    assert (found[0].quantity if found else None) == seconds
+
+
+# --- Live mode ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def live(settings: Any) -> Iterator[MockVendor]:
+    forward.use_transport(None)  # real sockets
+    with mock_vendor() as vendor:
+        settings.VENDOR_SETTINGS = {
+            "wan": {"mode": "live", "api_key": "sk-live-wan", "base_url": vendor.base}
+        }
+        yield vendor
+    forward.use_transport(None)
+
+
+def _dashscope(seen: Seen) -> tuple[int, Any]:
+    output: dict[str, Any] = {"task_id": "0a1b2c3d-1111-4000-8000-000000000000"}
+    if seen.method == "POST":
+        return 200, {"request_id": "r-1", "output": {**output, "task_status": "PENDING"}}
+    done = {**output, "task_status": "SUCCEEDED", "video_url": "https://dashscope-result.example/v.mp4"}
+    return 200, {"request_id": "r-2", "output": done, "usage": {"duration": 4, "SR": 720}}
+
+
+@pytest.mark.django_db(transaction=True)  # the engine's database steps see only committed rows
+def test_live_it_sends_the_key_and_async_header_and_settles_on_usage(
+    owner: Any, proxy_key: str, proxy_prices: Any, live: MockVendor
+) -> None:
+    fund_user(owner, 10_000_000)
+    comfy = ComfyClient(Client(), proxy_key)
+    live.reply = _dashscope
+    before = available_micros(owner)
+    job = JOBS[5]  # Wan 2.7 text to video at 720P, asked for 5 s: DashScope bills the 4 s it made
+    body = _parameters(job, duration=5)
+    created = comfy.post_json(f"{BASE}/{job.path}", body)
+    assert created.status_code == 200, created.content[:300]
+    task = created.json()["output"]["task_id"]
+    final = comfy.get(f"{BASE}/tasks/{task}")
+    assert final.json()["output"]["task_status"] == "SUCCEEDED"
+    submit, poll = live.seen
+    assert (submit.method, submit.path) == ("POST", f"/api/v1/{VIDEO}")
+    assert submit.headers["authorization"] == "Bearer sk-live-wan"
+    assert submit.headers["x-dashscope-async"] == "enable"
+    assert json.loads(submit.body) == body
+    assert (poll.method, poll.path) == ("GET", f"/api/v1/tasks/{task}")
+    usage = assert_charged(owner, before, 4 * WAN["720p"], status=UsageStatus.SUCCEEDED)
+    assert usage.quoted_micros == 5 * WAN["720p"]
