@@ -8,7 +8,7 @@ exist or has expired) and, once done, `usage`: the billed seconds of video (`dur
 
 Prices follow the nodes' badges: Wan video per second by resolution tier, HappyHorse per second by model
 version and tier, images per image. Reference and continuation tasks also bill the seconds of input video
-they read (up to 5 s), video edits the input and the output alike.
+they read (up to 5 s); a Wan 2.7 video edit bills its input and its output alike.
 """
 
 from __future__ import annotations
