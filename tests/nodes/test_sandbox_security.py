@@ -49,6 +49,10 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "runway": ("v1/text_to_image", {"promptText": "p", "model": "gen4_image"}),
     "anthropic": ("v1/messages", {"model": "claude-haiku-4-5-20251001", "max_tokens": 16, "messages": []}),
     "vidu": ("ent/v2/text2video", {"model": "viduq3-turbo", "prompt": "p", "duration": 5}),
+    "wan": (
+        "api/v1/services/aigc/text2image/image-synthesis",
+        {"model": "wan2.5-t2i-preview", "input": {"prompt": "p"}},
+    ),
 }
 
 
