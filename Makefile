@@ -13,8 +13,12 @@ $(VENV)/.runtime: pyproject.toml
 	$(PIP) install '.'
 	touch $@
 
-$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+# ComfyUI 0.30.0's own frontend beside the newer one in [dev]: the canvas browser tests run both.
+FRONTEND_0300 := comfyui-frontend-package==1.48.7
+
+$(VENV)/.dev: pyproject.toml Makefile $(VENV)/.runtime
 	$(PIP) install '.[dev]'
+	$(PIP) install --no-deps --target $(VENV)/frontends/1.48.7 '$(FRONTEND_0300)'
 	touch $@
 
 install: $(VENV)/.runtime

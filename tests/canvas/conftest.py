@@ -4,6 +4,8 @@ platform under uvicorn on loopback with its two origins (platform 127.0.0.1, can
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -50,17 +52,23 @@ class Platform:
     canvas: str  # the canvas origin
 
 
-@pytest.fixture
-def canvas_platform(settings: Any, canvas_local: Path) -> Iterator[Platform]:
+def _serve(settings: Any, scheme: str, **tls: str) -> Iterator[Platform]:
+    """The whole platform under uvicorn on one loopback port: platform 127.0.0.1, canvas localhost."""
     import uvicorn
 
     from comfyweb.asgi import application
 
     port = free_port()
-    settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{port}"
-    settings.CANVAS_BASE_URL = f"http://localhost:{port}"
+    settings.PUBLIC_BASE_URL = f"{scheme}://127.0.0.1:{port}"
+    settings.CANVAS_BASE_URL = f"{scheme}://localhost:{port}"
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets-sansio"
+        application,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="websockets-sansio",
+        **tls,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -74,6 +82,44 @@ def canvas_platform(settings: Any, canvas_local: Path) -> Iterator[Platform]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def canvas_platform(settings: Any, canvas_local: Path) -> Iterator[Platform]:
+    yield from _serve(settings, "http")
+
+
+@pytest.fixture
+def canvas_platform_tls(settings: Any, canvas_local: Path, tmp_path: Path) -> Iterator[Platform]:
+    """The same over https, with a self-signed certificate for both host names (the browser is told to
+    accept it), as behind the TLS proxy of a real deployment."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    openssl = shutil.which("openssl") or "openssl"
+    subprocess.run(  # noqa: S603 - fixed arguments, no input
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    yield from _serve(settings, "https", ssl_certfile=str(cert), ssl_keyfile=str(key))
 
 
 def start_ready(user: Any, timeout: float = 20.0) -> Any:
