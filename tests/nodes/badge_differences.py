@@ -24,9 +24,6 @@ PIXVERSE_REWRITE = (
 
 DIFFERENCES: dict[str, str] = {
     # Routes of served vendors that are not routed yet.
-    "Flux3TextToVideoNode": ROUTE_NOT_SERVED,
-    "Flux3ImageToVideoNode": ROUTE_NOT_SERVED,
-    "Flux3VideoContinuationNode": ROUTE_NOT_SERVED,
     "IdeogramPImage": ROUTE_NOT_SERVED,
     "MinimaxHailuo03TextToVideoNode": ROUTE_NOT_SERVED,
     "MinimaxHailuo03FirstLastFrameNode": ROUTE_NOT_SERVED,
