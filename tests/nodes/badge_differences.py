@@ -25,9 +25,6 @@ PIXVERSE_REWRITE = (
 DIFFERENCES: dict[str, str] = {
     # Routes of served vendors that are not routed yet.
     "IdeogramPImage": ROUTE_NOT_SERVED,
-    "MinimaxHailuo03TextToVideoNode": ROUTE_NOT_SERVED,
-    "MinimaxHailuo03FirstLastFrameNode": ROUTE_NOT_SERVED,
-    "MinimaxHailuo03ReferenceNode": ROUTE_NOT_SERVED,
     "OpenAIChatNode": ROUTE_NOT_SERVED + " (and its badge is a per-1K-token rate, not a maximum)",
     "OpenAIVideoSora2": ROUTE_NOT_SERVED,
     # The badge is an approximation; the platform holds a computed maximum and settles on the vendor's cost.
