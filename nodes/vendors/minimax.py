@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from comfyweb.errors import ApiError
-from nodes.engine.types import Call, LineItem, Poll, Route, Vendor
+from nodes.engine.types import Call, LineItem, Outcome, Poll, Route, Vendor
 from nodes.vendors.common import (
     JSON_CAP,
     VIDEO_TTL,
@@ -98,6 +98,21 @@ def h3_status_word(data: Any) -> str:
     return str(dig(data, "task", "status") or "")
 
 
+# What ComfyUI's poll treats as done (its default completed words, any case) and the node's failure words:
+# a word the node ends on must end the job here too, or its hold would outlive a finished video.
+H3_SUCCESS = frozenset({"succeeded", "succeed", "success", "completed", "finished", "done", "complete"})
+H3_FAILURE = frozenset({"failed", "cancelled", "expired"})
+
+
+def h3_status(data: Any, http_status: int) -> Outcome:
+    word = h3_status_word(data).strip().lower()
+    if word in H3_SUCCESS:
+        return "success"
+    if word in H3_FAILURE:
+        return "failure"
+    return "pending"
+
+
 def price(call: Call) -> list[LineItem]:
     model = choice(call, "model", default="T2V-01", allowed=(*LEGACY, "MiniMax-Hailuo-02"))
     if model != "MiniMax-Hailuo-02":
@@ -167,9 +182,7 @@ VENDOR = Vendor(
             "poll",
             name="poll-v2",
             body="none",
-            status=status_of(
-                "task", "status", success={"succeeded"}, failure={"failed", "cancelled", "expired"}
-            ),
+            status=h3_status,
             poll=Poll(
                 job_ref=param("task_id"),
                 settled_cost=delivered_seconds("task", "usage", "total_seconds"),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from nodes.models import UsageStatus
+from nodes.vendors.minimax import h3_status
 from tests.nodes.proxy_support import ComfyClient, available_micros
 from tests.nodes.vendors.replay import assert_charged, assert_mp4, download, last_usage, poll_until
 
@@ -152,3 +153,20 @@ def test_bad_input_is_refused_before_anything_is_reserved(
     reply = proxy_comfy.post_json(SUBMIT, body)
     assert 400 <= reply.status_code < 500, reply.content[:300]
     assert available_micros(owner) == before
+
+
+@pytest.mark.parametrize(
+    ("word", "outcome"),
+    [
+        ("succeeded", "success"),
+        ("Success", "success"),
+        ("failed", "failure"),
+        ("CANCELLED", "failure"),
+        ("expired", "failure"),
+        ("queued", "pending"),
+        ("running", "pending"),
+        (None, "pending"),
+    ],
+)
+def test_the_poll_ends_on_the_words_the_node_ends_on(word: str | None, outcome: str) -> None:
+    assert h3_status({"task": {"id": "t", "status": word}}, 200) == outcome
