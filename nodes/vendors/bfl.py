@@ -1,4 +1,8 @@
-"""Black Forest Labs (Flux): submit → poll our signed `polling_url`; BFL reports `cost` in US cents."""
+"""Black Forest Labs (Flux): submit → poll our signed `polling_url`; BFL reports `cost` in US cents.
+
+FLUX 3 video polls the same way; a failed video task answers its poll with an HTTP 5xx (ComfyUI's node
+retries it 3 times), which the engine passes on without settling: the hold stays until the job is seen
+finished, or expires uncharged."""
 
 from __future__ import annotations
 
@@ -7,14 +11,18 @@ from decimal import Decimal
 from typing import Any
 
 from billing.money import cents_to_micros, usd_to_micros
+from comfyweb.errors import ApiError
 from nodes.engine.types import Call, LineItem, Poll, Route, Vendor
 from nodes.vendors.common import (
     IMAGE_TTL,
     JSON_CAP,
+    VIDEO_TTL,
     Check,
+    choice,
     dig,
     each,
     integer,
+    named,
     status_of,
     text,
     text_id,
@@ -47,6 +55,22 @@ INPUT_IMAGE_MEGAPIXELS = 4
 TOOLS = {"erase-v1": 60_000, "vto-v1": 75_000}
 INPUT_IMAGES = ("input_image", *(f"input_image_{i}" for i in range(2, 11)))
 
+# FLUX 3 video (`POST v1/flux-3-video`), per second of output by `mode` and `resolution` ("hd" is the node's
+# 720p, "fhd" its 1080p): text and image to video at one rate, continuing a video (v2v) at a higher one.
+FLUX3_BADGE = "ComfyUI 0.30.0 price badge, nodes_bfl.py Flux3*VideoNode (2026-12-08): $ per second"
+FLUX3_PER_SECOND = {
+    ("t2v", "hd"): 243_100,
+    ("t2v", "fhd"): 414_700,
+    ("i2v", "hd"): 243_100,
+    ("i2v", "fhd"): 414_700,
+    ("v2v", "hd"): 586_300,
+    ("v2v", "fhd"): 757_900,
+}
+# The node offers "auto" or 5..20 s; "auto" lets BFL pick the length, so the hold is the longest clip and
+# BFL's reported `cost` settles it.
+FLUX3_SECONDS = (5, 20)
+FLUX3_MAX_KEYFRAMES = 10
+
 
 def _flux2(call: Call, model: str) -> list[LineItem]:
     width = integer(call, "width", default=1024, low=64, high=4096)
@@ -62,6 +86,32 @@ def price(call: Call) -> list[LineItem]:
     if model in FIRST_MEGAPIXEL:
         return _flux2(call, model)
     return each(f"{model}/image")
+
+
+def _flux3_seconds(call: Call) -> int:
+    low, high = FLUX3_SECONDS
+    if call.body.value("duration") in (None, "auto"):
+        return high
+    return integer(call, "duration", default=high, low=low, high=high)
+
+
+def _flux3_inputs(call: Call, mode: str) -> None:
+    """What each mode cannot run without (ComfyUI's node refuses these before sending)."""
+    if mode == "i2v":
+        keyframes = call.body.value("keyframes")
+        if not isinstance(keyframes, list) or not 1 <= len(keyframes) <= FLUX3_MAX_KEYFRAMES:
+            raise ApiError(400, "invalid_request", f"keyframes must list 1 to {FLUX3_MAX_KEYFRAMES} images.")
+    if mode == "v2v":
+        start = call.body.value("start_video")
+        if not isinstance(start, str) or not start.strip():
+            raise ApiError(400, "invalid_request", "start_video is required to continue a video.")
+
+
+def flux3_price(call: Call) -> list[LineItem]:
+    mode = choice(call, "mode", default="t2v", allowed=("t2v", "i2v", "v2v"))
+    resolution = choice(call, "resolution", default="hd", allowed=("hd", "fhd"))
+    _flux3_inputs(call, mode)
+    return each(f"flux-3-video/{mode}/{resolution}/second", _flux3_seconds(call))
 
 
 def tool_price(call: Call) -> list[LineItem]:
@@ -127,6 +177,21 @@ VENDOR = Vendor(
             ttl=IMAGE_TTL,
             timeout_seconds=60,
         ),
+        Route(
+            "POST",
+            "v1/flux-3-video",
+            "/flux-3-video",
+            "submit",
+            price=flux3_price,
+            model=named("flux-3-video"),
+            job_id=job_id,
+            poll_route="poll",
+            signed_poll_url="polling_url",
+            cost=reported_cost,
+            max_bytes=JSON_CAP,
+            ttl=VIDEO_TTL,
+            timeout_seconds=60,
+        ),
         # The signed polling URL handed out instead of BFL's own (comfy-contract §5.3): no auth, one job.
         Route(
             "GET",
@@ -155,7 +220,12 @@ VENDOR = Vendor(
             f"flux-tools/{tool}/image": ("image", micros, BADGE + ": top of the badge's range")
             for tool, micros in TOOLS.items()
         },
+        **{
+            f"flux-3-video/{mode}/{resolution}/second": ("second", micros, FLUX3_BADGE)
+            for (mode, resolution), micros in FLUX3_PER_SECOND.items()
+        },
     },
+    model_names={"flux-3-video": "FLUX 3 Video"},
 )
 
 # Validated before reserving (nodes/validation.py): the prompt of the generators that need one.
@@ -164,4 +234,5 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         text("prompt", model=("flux-pro-1.1-ultra", "flux-kontext-pro", "flux-kontext-max", "flux-pro-1.1")),
         text("prompt", model=("flux-2-pro", "flux-2-max")),
     ),
+    "POST v1/flux-3-video": (text("prompt"),),
 }

@@ -24,13 +24,7 @@ PIXVERSE_REWRITE = (
 
 DIFFERENCES: dict[str, str] = {
     # Routes of served vendors that are not routed yet.
-    "Flux3TextToVideoNode": ROUTE_NOT_SERVED,
-    "Flux3ImageToVideoNode": ROUTE_NOT_SERVED,
-    "Flux3VideoContinuationNode": ROUTE_NOT_SERVED,
     "IdeogramPImage": ROUTE_NOT_SERVED,
-    "MinimaxHailuo03TextToVideoNode": ROUTE_NOT_SERVED,
-    "MinimaxHailuo03FirstLastFrameNode": ROUTE_NOT_SERVED,
-    "MinimaxHailuo03ReferenceNode": ROUTE_NOT_SERVED,
     "OpenAIChatNode": ROUTE_NOT_SERVED + " (and its badge is a per-1K-token rate, not a maximum)",
     "OpenAIVideoSora2": ROUTE_NOT_SERVED,
     # The badge is an approximation; the platform holds a computed maximum and settles on the vendor's cost.

@@ -17,10 +17,7 @@ from tests.nodes.comfyui_data import comfyui_file
 
 # Paths of served modules that are not routed yet, with the issue that routes them.
 NOT_ROUTED_YET: dict[str, str] = {
-    "/proxy/bfl/v1/flux-3-video": "issue 11 §2",
     "/proxy/ideogram/text-to-image/p-image-ideogram": "issue 11 §2",
-    "/proxy/minimax/v2/video_generation": "issue 11 §2",
-    "/proxy/minimax/v2/query/video_generation": "issue 11 §2",
     "/proxy/openai/v1/responses": "issue 11 §2",
     "/proxy/openai/v1/videos": "issue 11 §2",
     "/proxy/openai/v1/videos/{initial_response.id}": "issue 11 §2",
@@ -29,6 +26,8 @@ NOT_ROUTED_YET: dict[str, str] = {
     "/proxy/heygen/v3/avatars/looks": "a path prefix, never called as such",
     # Not a call: nodes_runway.py's `PATH_GET_TASK_STATUS` prefix; polls call `…/tasks/{id}`, which is routed.
     "/proxy/runway/tasks": "a path prefix, never called as such",
+    # Not a call: nodes_minimax.py's `HAILUO_03_QUERY_ENDPOINT` prefix; polls add `/{task_id}` (routed).
+    "/proxy/minimax/v2/query/video_generation": "a path prefix, never called as such",
 }
 
 

@@ -25,6 +25,17 @@ MODEL_COSTS = {
     "flux-tools/erase-v1": 5,
     "flux-tools/vto-v1": 5,
 }
+# FLUX 3 video: BFL reports `cost` in cents from the clip's length (per second by mode and resolution, as
+# nodes/vendors/bfl.py prices it); "auto" picks this length here, below the engine's 20 s hold.
+FLUX3_CENTS_PER_SECOND = {
+    ("t2v", "hd"): 24.31,
+    ("t2v", "fhd"): 41.47,
+    ("i2v", "hd"): 24.31,
+    ("i2v", "fhd"): 41.47,
+    ("v2v", "hd"): 58.63,
+    ("v2v", "fhd"): 75.79,
+}
+FLUX3_AUTO_SECONDS = 8
 STATUS = {
     Phase.QUEUED: "Pending",
     Phase.PROCESSING: "Pending",
@@ -50,6 +61,24 @@ def submit(call: Call) -> Reply:
     )
 
 
+def flux3_submit(call: Call) -> Reply:
+    body = call.request.body
+    rate = FLUX3_CENTS_PER_SECOND.get((str(body.get("mode", "t2v")), str(body.get("resolution", "hd"))))
+    if rate is None:
+        return Reply(status=422, body={"detail": "Unknown mode or resolution."})
+    duration = body.get("duration", "auto")
+    seconds = FLUX3_AUTO_SECONDS if duration == "auto" else call.request.seconds
+    job = call.new_job(seconds=min(seconds, 5))
+    job_id = job.token()
+    return Reply(
+        body={
+            "id": job_id,
+            "polling_url": f"{call.base_url}/v1/get_result?id={quote(job_id, safe='')}",
+            "cost": round(rate * seconds, 4),
+        }
+    )
+
+
 def get_result(call: Call) -> Reply:
     job_id = call.query.get("id", "")
     job = job_from_token(job_id, vendor=NAME)
@@ -57,7 +86,13 @@ def get_result(call: Call) -> Reply:
         # 404, not BFL's 200 "Task not found": legacy clients re-poll that in a tight loop (§6.2).
         return Reply(status=404, body={"id": job_id, "status": "Task not found"})
     phase = job.phase()
-    body: dict[str, Any] = {"id": job_id, "status": STATUS[phase], "result": None, "progress": job.progress()}
+    if job.media == "video" and phase is Phase.FAILED:
+        # FLUX 3 answers a failed video task's poll with a 5xx, not an "Error" status.
+        return Reply(status=500, body={"detail": "The generation failed (sandbox [fail] marker)."})
+    status = STATUS[phase]
+    if job.media == "video" and phase is Phase.PROCESSING:
+        status = "Generating"  # FLUX 3's own in-progress word (after "Pending" and "Reasoning")
+    body: dict[str, Any] = {"id": job_id, "status": status, "result": None, "progress": job.progress()}
     if phase is Phase.SUCCEEDED:
         body["result"] = {"sample": job.outputs()[0].url(), "seed": job.seed}
     elif phase is Phase.FAILED:
@@ -75,6 +110,7 @@ VENDOR = Vendor(
             Route("POST", "v1/" + re.escape(model), "submit", submit, cost=cost)
             for model, cost in MODEL_COSTS.items()
         ),
+        Route("POST", r"v1/flux-3-video", "submit", flux3_submit, media="video"),
         Route("GET", r"v1/get_result", "poll", get_result),
     ),
 )
