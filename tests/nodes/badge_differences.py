@@ -31,7 +31,6 @@ DIFFERENCES: dict[str, str] = {
     "MinimaxHailuo03TextToVideoNode": ROUTE_NOT_SERVED,
     "MinimaxHailuo03FirstLastFrameNode": ROUTE_NOT_SERVED,
     "MinimaxHailuo03ReferenceNode": ROUTE_NOT_SERVED,
-    "OpenAIChatNode": ROUTE_NOT_SERVED + " (and its badge is a per-1K-token rate, not a maximum)",
     "OpenAIVideoSora2": ROUTE_NOT_SERVED,
     # The badge is an approximation; the platform holds a computed maximum and settles on the vendor's cost.
     "Flux2ProImageNode": (

@@ -21,7 +21,6 @@ NOT_ROUTED_YET: dict[str, str] = {
     "/proxy/ideogram/text-to-image/p-image-ideogram": "issue 11 §2",
     "/proxy/minimax/v2/video_generation": "issue 11 §2",
     "/proxy/minimax/v2/query/video_generation": "issue 11 §2",
-    "/proxy/openai/v1/responses": "issue 11 §2",
     "/proxy/openai/v1/videos": "issue 11 §2",
     "/proxy/openai/v1/videos/{initial_response.id}": "issue 11 §2",
     "/proxy/openai/v1/videos/{initial_response.id}/content": "issue 11 §2",
