@@ -16,12 +16,16 @@ from nodes.vendors.common import (
     JSON_CAP,
     MULTIPART_CAP,
     SYNC_TTL,
+    VIDEO_TTL,
     Check,
     choice,
+    delivered_seconds,
     dig,
     each,
     integer,
     param,
+    seconds,
+    status_of,
     text,
     text_id,
 )
@@ -309,6 +313,45 @@ RESPONSES_PRICES = {
 }
 
 
+# --- Sora 2 video -------------------------------------------------------------------------------------------
+SORA_SOURCE = (
+    "ComfyUI 0.30.0 price badge, nodes_sora.py OpenAIVideoSora2 (2026-12-08): sora-2 $0.10/s; sora-2-pro "
+    "$0.30/s at 720x1280 / 1280x720, $0.50/s at 1024x1792 / 1792x1024 (OpenAI's list, the same)"
+)
+# Micro-USD per second by model and size (either orientation); sora-2 makes only the 720p sizes.
+SORA = {
+    ("sora-2", "720p"): 100_000,
+    ("sora-2-pro", "720p"): 300_000,
+    ("sora-2-pro", "1792p"): 500_000,
+}
+SORA_SIZES = {"720x1280": "720p", "1280x720": "720p", "1024x1792": "1792p", "1792x1024": "1792p"}
+SORA_SECONDS = (4, 8, 12)
+
+
+def video_price(call: Call) -> list[LineItem]:
+    """OpenAI's defaults when a field is absent: sora-2, 4 s, 720x1280."""
+    model = choice(call, "model", default="sora-2", allowed=("sora-2", "sora-2-pro"))
+    size = SORA_SIZES[choice(call, "size", default="720x1280", allowed=SORA_SIZES)]
+    length = seconds(call, "seconds", default=4, low=4, high=12)
+    if (model, size) not in SORA:
+        raise ApiError(400, "invalid_request", "sora-2 makes only 720x1280 and 1280x720 videos.")
+    if length not in SORA_SECONDS:
+        raise ApiError(400, "invalid_request", "seconds must be 4, 8 or 12.")
+    return each(f"{model}/{size}", length)
+
+
+def video_id(data: Any) -> str | None:
+    return text_id(dig(data, "id"))
+
+
+def _video_model(call: Call) -> str:
+    return str(call.body.value("model") or "sora-2")
+
+
+# `queued` → `in_progress` → `completed` | `failed` (OpenAI's video job statuses).
+VIDEO_STATUS = status_of("status", success=("completed",), failure=("failed", "cancelled"))
+
+
 def _model(call: Call) -> str:
     return str(call.body.value("model") or "dall-e-2")
 
@@ -373,6 +416,44 @@ VENDOR = Vendor(
             poll=Poll(job_ref=param("id"), settled_cost=response_settled),
             timeout_seconds=60,
         ),
+        Route(
+            "POST",
+            "v1/videos",
+            "/videos",
+            "submit",
+            body="multipart",
+            price=video_price,
+            model=_video_model,
+            job_id=video_id,
+            poll_route="video",
+            max_bytes=MULTIPART_CAP,
+            ttl=VIDEO_TTL,
+        ),
+        Route(
+            "GET",
+            "v1/videos/{id:id}",
+            "/videos/{job}",
+            "poll",
+            name="video",
+            body="none",
+            status=VIDEO_STATUS,
+            poll=Poll(
+                job_ref=param("id"),
+                result_ref=lambda data: video_id(data) or "",
+                settled_cost=delivered_seconds("seconds"),
+            ),
+            timeout_seconds=60,
+        ),
+        # The finished video's bytes (an MP4), only for a video one of the caller's own jobs made.
+        Route(
+            "GET",
+            "v1/videos/{id:id}/content",
+            "/videos/{id}/content",
+            "download",
+            body="none",
+            poll=Poll(job_ref=param("id")),
+            timeout_seconds=300,
+        ),
     ),
     prices={
         **{f"dall-e-2/{size}": ("image", micros, DALLE2_SOURCE) for size, micros in DALLE2.items()},
@@ -387,8 +468,13 @@ VENDOR = Vendor(
         **{f"{m}/input_token": ("token", prices[0], PER_UNIT_SOURCE) for m, prices in GPT_MODELS.items()},
         **{f"{m}/output_token": ("token", prices[1], PER_UNIT_SOURCE) for m, prices in GPT_MODELS.items()},
         **RESPONSES_PRICES,
+        **{f"{model}/{size}": ("second", micros, SORA_SOURCE) for (model, size), micros in SORA.items()},
     },
-    model_names={model: spec.name for model, spec in TEXT_MODELS.items()},
+    model_names={
+        **{model: spec.name for model, spec in TEXT_MODELS.items()},
+        "sora-2": "Sora 2",
+        "sora-2-pro": "Sora 2 Pro",
+    },
 )
 
 # Validated before reserving (nodes/validation.py): OpenAI's own prompt limit.
@@ -399,4 +485,5 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         Check("input", "list", required=True, max_length=64),
         text("instructions", required=False, max_length=1_000_000),
     ),
+    "POST v1/videos": (text("prompt", required=False, max_length=32_000),),
 }

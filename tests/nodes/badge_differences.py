@@ -31,7 +31,6 @@ DIFFERENCES: dict[str, str] = {
     "MinimaxHailuo03TextToVideoNode": ROUTE_NOT_SERVED,
     "MinimaxHailuo03FirstLastFrameNode": ROUTE_NOT_SERVED,
     "MinimaxHailuo03ReferenceNode": ROUTE_NOT_SERVED,
-    "OpenAIVideoSora2": ROUTE_NOT_SERVED,
     # The badge is an approximation; the platform holds a computed maximum and settles on the vendor's cost.
     "Flux2ProImageNode": (
         "with reference images the badge is a fixed approximate range (+$0.015 to +$0.12); the platform holds"

@@ -647,7 +647,6 @@ UNROUTED: dict[str, Node] = {
     "MinimaxHailuo03TextToVideoNode": _path_only("/proxy/minimax/v2/video_generation"),
     "MinimaxHailuo03FirstLastFrameNode": _path_only("/proxy/minimax/v2/video_generation"),
     "MinimaxHailuo03ReferenceNode": _path_only("/proxy/minimax/v2/video_generation"),
-    "OpenAIVideoSora2": _path_only("/proxy/openai/v1/videos"),
 }
 
 NODES: dict[str, Node] = {

@@ -21,9 +21,6 @@ NOT_ROUTED_YET: dict[str, str] = {
     "/proxy/ideogram/text-to-image/p-image-ideogram": "issue 11 §2",
     "/proxy/minimax/v2/video_generation": "issue 11 §2",
     "/proxy/minimax/v2/query/video_generation": "issue 11 §2",
-    "/proxy/openai/v1/videos": "issue 11 §2",
-    "/proxy/openai/v1/videos/{initial_response.id}": "issue 11 §2",
-    "/proxy/openai/v1/videos/{initial_response.id}/content": "issue 11 §2",
     # Not a call: nodes_heygen.py's `_LOOKS_PATH` prefix; the node calls only `…/looks/{id}`, which is routed.
     "/proxy/heygen/v3/avatars/looks": "a path prefix, never called as such",
     # Not a call: nodes_runway.py's `PATH_GET_TASK_STATUS` prefix; polls call `…/tasks/{id}`, which is routed.

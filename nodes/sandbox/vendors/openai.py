@@ -1,6 +1,7 @@
 """OpenAI images: `data[{b64_json} | {url}]`, plus `usage` tokens for GPT-Image (§6.11). Responses: a
 deterministic reply with `usage`, answered finished at once (the node's calls are not background ones; a
-`[slow]` prompt answers `in_progress` first), and read back by its id (a signed job)."""
+`[slow]` prompt answers `in_progress` first), and read back by its id (a signed job). Sora 2 videos: a
+multipart submit → `queued` → `in_progress` → `completed` | `failed`, then the MP4's bytes at `…/content`."""
 
 from __future__ import annotations
 
@@ -224,6 +225,87 @@ def response(call: Call) -> Reply:
     return Reply(body=_response_body(job))
 
 
+# --- Sora 2 -------------------------------------------------------------------------------------------------
+VIDEO_STATUS = {
+    Phase.QUEUED: "queued",
+    Phase.PROCESSING: "in_progress",
+    Phase.SUCCEEDED: "completed",
+    Phase.FAILED: "failed",
+    Phase.MODERATED: "failed",
+}
+VIDEO_ERRORS = {
+    Phase.FAILED: ("video_generation_failed", "Video generation failed (sandbox [fail] marker)."),
+    Phase.MODERATED: ("moderation_blocked", "Your request was blocked by our moderation system."),
+}
+
+
+def _video_body(job: Job) -> dict[str, Any]:
+    phase = job.phase()
+    code_message = VIDEO_ERRORS.get(phase)
+    return {
+        "id": job.token(),
+        "object": "video",
+        "model": job.extra["model"],
+        "status": VIDEO_STATUS[phase],
+        "progress": int(job.progress() * 100),
+        "created_at": job.created_ms // 1000,
+        "completed_at": (job.created_ms + job.duration_ms) // 1000 if phase is Phase.SUCCEEDED else None,
+        "size": job.extra["size"],
+        "seconds": job.extra["seconds"],
+        "quality": "standard",
+        "remixed_from_video_id": None,
+        "error": {"code": code_message[0], "message": code_message[1]} if code_message else None,
+    }
+
+
+def videos(call: Call) -> Reply:
+    request = call.request
+    model = request.model or "sora-2"
+    size = request.text("size") or "720x1280"
+    length = request.text("seconds") or "4"
+    if model not in ("sora-2", "sora-2-pro") or length not in ("4", "8", "12"):
+        return Reply(status=400, body=error(400, "invalid_value", "Invalid model or seconds."))
+    if size not in ("720x1280", "1280x720") and (
+        model != "sora-2-pro" or size not in ("1024x1792", "1792x1024")
+    ):
+        return Reply(status=400, body=error(400, "invalid_value", f"Invalid size {size[:20]!r} for {model}."))
+    if not request.prompt:
+        return Reply(
+            status=400, body=error(400, "missing_required_parameter", "Missing required parameter: 'prompt'.")
+        )
+    width, height = (int(side) for side in size.split("x"))
+    job = call.new_job(
+        media="video",
+        width=width // 4,
+        height=height // 4,
+        seconds=min(int(length), 5),
+        extra={"model": model, "size": size, "seconds": length},
+    )
+    return Reply(body=_video_body(job))
+
+
+def _video_job(call: Call) -> Job | None:
+    job = job_from_token(call.args["id"], vendor=NAME)
+    return job if job is not None and job.media == "video" else None
+
+
+def video(call: Call) -> Reply:
+    job = _video_job(call)
+    if job is None:
+        return Reply(status=404, body=error(404, "not_found", "Video not found."))
+    return Reply(body=_video_body(job))
+
+
+def video_content(call: Call) -> Reply:
+    job = _video_job(call)
+    if job is None:
+        return Reply(status=404, body=error(404, "not_found", "Video not found."))
+    if job.phase() is not Phase.SUCCEEDED:
+        return Reply(status=400, body=error(400, "invalid_request", "Video is not ready yet (or it failed)."))
+    output = job.outputs()[0]
+    return Reply(content=output.content(), content_type=output.content_type)
+
+
 VENDOR = Vendor(
     name=NAME,
     key_header="Authorization",
@@ -234,5 +316,8 @@ VENDOR = Vendor(
         Route("POST", r"v1/images/(?P<edit>edits)", "sync", images),
         Route("POST", r"v1/responses", "submit", responses),
         Route("GET", r"v1/responses/(?P<id>[^/]+)", "poll", response),
+        Route("POST", r"v1/videos", "submit", videos, media="video"),
+        Route("GET", r"v1/videos/(?P<id>[^/]+)", "poll", video),
+        Route("GET", r"v1/videos/(?P<id>[^/]+)/content", "poll", video_content),
     ),
 )

@@ -1,12 +1,13 @@
 # ruff: noqa: ARG005 - every builder takes (widgets, inputs); most use only one of them
-"""OpenAI's ChatGPT (nodes_openai.py OpenAIChatNode): what the node sends to the Responses API. The modules
-`openai` and `sora` are declared in tests/nodes/badge_requests.py (SERVED_MODULES)."""
+"""OpenAI's ChatGPT (nodes_openai.py OpenAIChatNode) and Sora 2 (nodes_sora.py OpenAIVideoSora2): what the
+nodes send. The modules `openai` and `sora` are declared in tests/nodes/badge_requests.py (SERVED_MODULES)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from tests.nodes.badge_requests import Node, Req, one
+from tests.nodes.badge_requests import Node, NodeRefuses, Req, one
 
 
 def _chat(model: str) -> dict[str, Any]:
@@ -20,8 +21,16 @@ def _chat(model: str) -> dict[str, Any]:
     }
 
 
+def _sora(w: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[Req]:
+    if w["model"] == "sora-2" and w["size"] not in ("720x1280", "1280x720"):
+        raise NodeRefuses(w["size"])  # the node's own ValueError
+    body = {"model": w["model"], "prompt": "p", "seconds": str(w["duration"]), "size": w["size"]}
+    return one(Req("/proxy/openai/v1/videos", body))
+
+
 NODES = {
     "OpenAIChatNode": Node(lambda w, i: one(Req("/proxy/openai/v1/responses", _chat(w["model"])))),
+    "OpenAIVideoSora2": Node(_sora),
 }
 DIFFERENCES = {
     "OpenAIChatNode": (
