@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from comfyweb.errors import ApiError
@@ -29,6 +30,7 @@ from nodes.vendors.common import (
     text,
     text_id,
 )
+from nodes.vendors.tokens import IMAGE_TOKENS as SHARED_IMAGE_TOKENS
 from nodes.vendors.tokens import input_token_ceiling, token_items, token_prices, usage_tokens
 
 BADGE = "ComfyUI price badge (ComfyUI_frontend useNodePricing.ts)"
@@ -195,9 +197,13 @@ TEXT_MODELS = {
 IMAGE_TOKENS = 3_800
 # A PDF is read as its text plus an image of each page, and OpenAI takes at most 100 pages per request.
 FILE_TOKENS = 100 * IMAGE_TOKENS
-# Request fields that would add cost the hold cannot see (hosted tools, other stored conversations, streamed
-# replies, priority processing) or read another caller's stored responses through the platform's key.
+# Request fields the node never sends that would add cost the hold cannot see (hosted tools, the input of
+# other stored responses, conversations or prompt templates), read another caller's stored responses through
+# the platform's key (`previous_response_id`, `conversation`), or run past the hold (`background`).
 UNPRICED_FIELDS = ("tools", "previous_response_id", "conversation", "prompt", "background")
+# Not a background call: OpenAI answers when the reply is done, which a large reasoning model may take long.
+RESPONSE_SECONDS = 1800
+RESPONSE_TTL = timedelta(seconds=RESPONSE_SECONDS, minutes=40)
 SERVICE_TIERS = ("auto", "default", "flex")
 
 
@@ -222,7 +228,8 @@ def responses_input_ceiling(call: Call, spec: TextModel) -> int:
     prompt = [call.body.value("instructions"), call.body.value("input")]
     images = _count_of(prompt, "input_image")
     files = _count_of(prompt, "input_file")
-    ceiling = input_token_ceiling(prompt) + images * (IMAGE_TOKENS - 3_300) + files * FILE_TOKENS
+    extra = images * (IMAGE_TOKENS - SHARED_IMAGE_TOKENS) + files * FILE_TOKENS
+    ceiling = input_token_ceiling(prompt) + extra
     return min(spec.max_input, ceiling)
 
 
@@ -258,6 +265,9 @@ def responses_cost(data: Any, call: Call) -> list[LineItem] | None:
     return _usage_items(str(call.body.value("model")), dig(data, "usage"))
 
 
+SNAPSHOT = re.compile(r"(.+)-\d{4}-\d{2}-\d{2}")
+
+
 def reported_model(value: Any) -> str | None:
     """The model a reply names: the alias asked for, or its dated snapshot (`gpt-4.1-2025-04-14`)."""
     if not isinstance(value, str):
@@ -266,9 +276,6 @@ def reported_model(value: Any) -> str | None:
         return value
     alias = SNAPSHOT.fullmatch(value)
     return alias.group(1) if alias and alias.group(1) in TEXT_MODELS else None
-
-
-SNAPSHOT = re.compile(r"(.+)-\d{4}-\d{2}-\d{2}")
 
 
 def response_settled(data: Any, context: Mapping[str, str]) -> list[LineItem] | None:
@@ -402,8 +409,8 @@ VENDOR = Vendor(
             cost=responses_cost,
             poll_route="response",
             max_bytes=JSON_CAP,
-            ttl=SYNC_TTL,
-            timeout_seconds=600,
+            ttl=RESPONSE_TTL,
+            timeout_seconds=RESPONSE_SECONDS,
         ),
         Route(
             "GET",
