@@ -25,8 +25,6 @@ PIXVERSE_REWRITE = (
 DIFFERENCES: dict[str, str] = {
     # Routes of served vendors that are not routed yet.
     "IdeogramPImage": ROUTE_NOT_SERVED,
-    "OpenAIChatNode": ROUTE_NOT_SERVED + " (and its badge is a per-1K-token rate, not a maximum)",
-    "OpenAIVideoSora2": ROUTE_NOT_SERVED,
     # The badge is an approximation; the platform holds a computed maximum and settles on the vendor's cost.
     "Flux2ProImageNode": (
         "with reference images the badge is a fixed approximate range (+$0.015 to +$0.12); the platform holds"

@@ -641,8 +641,6 @@ def _path_only(path: str) -> Node:
 
 UNROUTED: dict[str, Node] = {
     "IdeogramPImage": _path_only("/proxy/ideogram/text-to-image/p-image-ideogram"),
-    "OpenAIChatNode": _path_only("/proxy/openai/v1/responses"),
-    "OpenAIVideoSora2": _path_only("/proxy/openai/v1/videos"),
 }
 
 NODES: dict[str, Node] = {
