@@ -245,7 +245,6 @@ VENDOR = Vendor(
         "animate_retarget": "Retarget animation",
         "convert_model": "Convert model",
         "import_model": "Import model",
-        "addon": "Tripo options",
     },
 )
 

@@ -49,6 +49,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "runway": ("v1/text_to_image", {"promptText": "p", "model": "gen4_image"}),
     "anthropic": ("v1/messages", {"model": "claude-haiku-4-5-20251001", "max_tokens": 16, "messages": []}),
     "tripo": ("v2/openapi/task", {"type": "text_to_model", "prompt": "p"}),
+    "rodin": ("api/v2/rodin", {"tier": "Gen-2.5-High", "prompt": "p"}),
 }
 
 
