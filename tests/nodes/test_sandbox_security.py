@@ -53,6 +53,8 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
         "api/v1/services/aigc/text2image/image-synthesis",
         {"model": "wan2.5-t2i-preview", "input": {"prompt": "p"}},
     ),
+    "tripo": ("v2/openapi/task", {"type": "text_to_model", "prompt": "p"}),
+    "rodin": ("api/v2/rodin", {"tier": "Gen-2.5-High", "prompt": "p"}),
 }
 
 
