@@ -7,16 +7,25 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from nodes.sandbox import media, mp4
+from nodes.sandbox import media, media3d, mp4
 from nodes.sandbox.tokens import FILE_SALT, sign_payload, unsign_payload
 
-CONTENT_TYPES = {"png": "image/png", "mp4": "video/mp4", "wav": "audio/wav", "svg": "image/svg+xml"}
+CONTENT_TYPES = {
+    "png": "image/png",
+    "mp4": "video/mp4",
+    "wav": "audio/wav",
+    "svg": "image/svg+xml",
+    "glb": "model/gltf-binary",
+    "obj": "model/obj",
+    "fbx": "application/octet-stream",
+}
+MODELS_3D = {"glb": media3d.glb, "obj": media3d.obj, "fbx": media3d.fbx}
 FILES_PREFIX = "/sandbox/files/"
 
 
 @dataclass(frozen=True)
 class OutputFile:
-    ext: str  # png | mp4 | wav | svg
+    ext: str  # png | mp4 | wav | svg | glb | obj | fbx
     seed: int
     width: int = 512
     height: int = 512
@@ -33,6 +42,8 @@ class OutputFile:
             return media.svg_bytes(seed=self.seed, width=self.width, height=self.height)
         if self.ext == "wav":
             return media.wav_bytes(seed=self.seed, seconds=self.seconds)
+        if self.ext in MODELS_3D:
+            return MODELS_3D[self.ext](self.seed)
         return mp4.mp4_bytes(seed=self.seed, seconds=self.seconds)
 
     def b64(self) -> str:
