@@ -49,6 +49,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "runway": ("v1/text_to_image", {"promptText": "p", "model": "gen4_image"}),
     "anthropic": ("v1/messages", {"model": "claude-haiku-4-5-20251001", "max_tokens": 16, "messages": []}),
     "meshy": ("openapi/v2/text-to-3d", {"mode": "preview", "prompt": "p"}),
+    "tencent": ("hunyuan/3d-pro", {"Prompt": "p", "GenerateType": "Normal"}),
 }
 
 
