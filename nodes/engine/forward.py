@@ -12,6 +12,7 @@ import itertools
 import ssl
 import uuid
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,6 +42,9 @@ class Upstream:
     mode: Mode
     base_url: str
     headers: dict[str, str]
+    # Live vendors that sign each request (`Vendor.sign_request`, bound to the key): (route, URL, body) →
+    # (the URL to send to, the auth headers to set).
+    signer: Callable[[Route, str, bytes], tuple[str, dict[str, str]]] | None = None
 
 
 class NotSentError(Exception):
@@ -82,6 +86,9 @@ def upstream_for(vendor: Vendor) -> Upstream:
     headers = {vendor.key_header: vendor.key_prefix + secret, "accept": "application/json"}
     for name, value in vendor.extra_headers.items():
         headers[name] = uuid.uuid4().hex if value == "{uuid}" else value
+    if mode == "live" and vendor.sign_request is not None:
+        del headers[vendor.key_header]  # the raw key (a secret pair) never goes on the wire; the signer signs
+        return Upstream(mode, base.rstrip("/"), headers, functools.partial(vendor.sign_request, key))
     return Upstream(mode, base.rstrip("/"), headers)
 
 
@@ -164,9 +171,16 @@ async def send(
         "write": route.timeout_seconds,
         "pool": 30.0,
     }
+    url = upstream.base_url + path
+    if upstream.signer is not None:
+        try:
+            url, signed = upstream.signer(route, url, content or b"")
+        except ValueError as exc:  # a key the signer cannot use (not `SecretId:SecretKey`): never sent
+            raise NotSentError(str(exc)) from exc
+        headers.update(signed)
     request = httpx.Request(
         route.method,
-        upstream.base_url + path,
+        url,
         content=content,
         headers=headers,
         extensions={"timeout": timeout},

@@ -80,6 +80,9 @@ CostFn = Callable[[Any, Call], "int | list[LineItem] | None"]
 SettledCostFn = Callable[[Any, Mapping[str, str]], "int | list[LineItem] | None"]
 JobRefFn = Callable[[Call], str]  # which vendor job a poll asks about
 ResultRefFn = Callable[[Any], str]
+# A live request that signs itself (Tencent Cloud's TC3-HMAC-SHA256 signs the body, host, action and time):
+# (the configured key, the route, the full upstream URL, the body) → (the URL to send to, the headers to set).
+RequestSigner = Callable[[str, "Route", str, bytes], tuple[str, dict[str, str]]]
 
 
 def _no_cost(body: Any, call: Call) -> int | list[LineItem] | None:
@@ -210,6 +213,9 @@ class Vendor:
     key_header: str
     key_prefix: str = ""
     sign_key: Callable[[str], str] = plain_key  # the configured key → what the key header carries
+    # Live calls whose signature covers the request itself (Tencent Cloud): the key header is then not sent;
+    # the signer sets every auth header (sandbox calls carry the plain sandbox key as usual).
+    sign_request: RequestSigner | None = None
     error_message: Callable[[Any], tuple[str, str]] = error_message  # (message, type) of an error reply
     routes: tuple[Route, ...] = ()
     extra_headers: Mapping[str, str] = field(default_factory=dict)

@@ -17,15 +17,16 @@ CONTENT_TYPES = {
     "svg": "image/svg+xml",
     "glb": "model/gltf-binary",
     "obj": "model/obj",
-    "fbx": "application/octet-stream",  # FBX has no registered media type
+    "fbx": "application/octet-stream",
+    "zip": "application/zip",
 }
-MODELS_3D = {"glb": media3d.glb, "obj": media3d.obj, "fbx": media3d.fbx}
+MODELS_3D = {"glb": media3d.glb, "obj": media3d.obj, "fbx": media3d.fbx, "zip": media3d.obj_zip}
 FILES_PREFIX = "/sandbox/files/"
 
 
 @dataclass(frozen=True)
 class OutputFile:
-    ext: str  # png | mp4 | wav | svg | glb | obj | fbx
+    ext: str  # png | mp4 | wav | svg | glb | obj | fbx | zip (an OBJ and its texture)
     seed: int
     width: int = 512
     height: int = 512

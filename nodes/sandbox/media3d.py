@@ -7,8 +7,12 @@ spec and any process can regenerate the same bytes.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import struct
+import zipfile
+
+from nodes.sandbox.media import png_bytes
 
 GLB_MAGIC = b"glTF"
 JSON_CHUNK = 0x4E4F534A
@@ -120,3 +124,16 @@ Connections:  {{
 }}
 """
     return text.encode()
+
+
+def obj_zip(seed: int = 0) -> bytes:
+    """Tencent's OBJ delivery: a ZIP of the OBJ mesh and its base-colour texture PNG (fixed entry times, so
+    the bytes stay a pure function of the seed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in (
+            ("model.obj", obj(seed)),
+            ("model.png", png_bytes(seed=seed, width=64, height=64)),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
+    return buffer.getvalue()

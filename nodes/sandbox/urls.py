@@ -6,7 +6,8 @@ from nodes.sandbox import views
 # the route tables in nodes/sandbox/vendors/ decide what exists (see nodes/sandbox/README.md).
 urlpatterns: list[URLPattern | URLResolver] = [
     re_path(
-        r"^files/(?P<token>[A-Za-z0-9_.\-]{1,2048})\.(?P<ext>png|mp4|wav|svg|glb|obj|fbx)$", views.result_file
+        r"^files/(?P<token>[A-Za-z0-9_.\-]{1,2048})\.(?P<ext>png|mp4|wav|svg|glb|obj|fbx|zip)$",
+        views.result_file,
     ),
     path("<slug:vendor>/<path:path>", views.vendor_api),
 ]

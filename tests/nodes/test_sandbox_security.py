@@ -55,6 +55,8 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "tripo": ("v2/openapi/task", {"type": "text_to_model", "prompt": "p"}),
     "rodin": ("api/v2/rodin", {"tier": "Gen-2.5-High", "prompt": "p"}),
+    "meshy": ("openapi/v2/text-to-3d", {"mode": "preview", "prompt": "p"}),
+    "tencent": ("hunyuan/3d-pro", {"Prompt": "p", "GenerateType": "Normal"}),
 }
 
 
