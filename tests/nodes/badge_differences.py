@@ -27,7 +27,6 @@ DIFFERENCES: dict[str, str] = {
     "Flux3TextToVideoNode": ROUTE_NOT_SERVED,
     "Flux3ImageToVideoNode": ROUTE_NOT_SERVED,
     "Flux3VideoContinuationNode": ROUTE_NOT_SERVED,
-    "IdeogramPImage": ROUTE_NOT_SERVED,
     "MinimaxHailuo03TextToVideoNode": ROUTE_NOT_SERVED,
     "MinimaxHailuo03FirstLastFrameNode": ROUTE_NOT_SERVED,
     "MinimaxHailuo03ReferenceNode": ROUTE_NOT_SERVED,

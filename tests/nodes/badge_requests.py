@@ -643,7 +643,6 @@ UNROUTED: dict[str, Node] = {
     "Flux3TextToVideoNode": _path_only("/proxy/bfl/v1/flux-3-video"),
     "Flux3ImageToVideoNode": _path_only("/proxy/bfl/v1/flux-3-video"),
     "Flux3VideoContinuationNode": _path_only("/proxy/bfl/v1/flux-3-video"),
-    "IdeogramPImage": _path_only("/proxy/ideogram/text-to-image/p-image-ideogram"),
     "MinimaxHailuo03TextToVideoNode": _path_only("/proxy/minimax/v2/video_generation"),
     "MinimaxHailuo03FirstLastFrameNode": _path_only("/proxy/minimax/v2/video_generation"),
     "MinimaxHailuo03ReferenceNode": _path_only("/proxy/minimax/v2/video_generation"),

@@ -18,7 +18,6 @@ from tests.nodes.comfyui_data import comfyui_file
 # Paths of served modules that are not routed yet, with the issue that routes them.
 NOT_ROUTED_YET: dict[str, str] = {
     "/proxy/bfl/v1/flux-3-video": "issue 11 §2",
-    "/proxy/ideogram/text-to-image/p-image-ideogram": "issue 11 §2",
     "/proxy/minimax/v2/video_generation": "issue 11 §2",
     "/proxy/minimax/v2/query/video_generation": "issue 11 §2",
     "/proxy/openai/v1/responses": "issue 11 §2",
