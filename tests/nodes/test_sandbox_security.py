@@ -49,6 +49,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "runway": ("v1/text_to_image", {"promptText": "p", "model": "gen4_image"}),
     "anthropic": ("v1/messages", {"model": "claude-haiku-4-5-20251001", "max_tokens": 16, "messages": []}),
     "elevenlabs": ("v1/sound-generation", {"text": "p", "duration_seconds": 1}),
+    "sonilo": ("t2m/generate", {"prompt": "p", "duration": 1}),
 }
 
 
