@@ -17,6 +17,7 @@ _SAFE_CONTENT_TYPE = "application/octet-stream"
 
 
 def json_or_none(response: httpx.Response) -> Any:
+    """The reply's JSON; an NDJSON stream (Sonilo's music events) as the list of its objects; else None."""
     if "json" not in response.headers.get("content-type", "") and not response.content.startswith(
         (b"{", b"[")
     ):
@@ -24,7 +25,19 @@ def json_or_none(response: httpx.Response) -> Any:
     try:
         return json.loads(response.content)
     except ValueError:
+        return _ndjson_or_none(response.content)
+
+
+def _ndjson_or_none(content: bytes) -> list[Any] | None:
+    """Two or more lines, each one JSON object: the objects in order (a garbled line → None)."""
+    lines = [line for line in content.splitlines() if line.strip()]
+    if len(lines) < 2:
         return None
+    try:
+        events = [json.loads(line) for line in lines]
+    except ValueError:
+        return None
+    return events if all(isinstance(event, dict) for event in events) else None
 
 
 def credits_header(micros: int) -> str:

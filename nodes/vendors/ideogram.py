@@ -1,4 +1,4 @@
-"""Ideogram (sync): V1/V2 JSON `image_request`, V3 generate/edit multipart, V4 JSON."""
+"""Ideogram (sync): V1/V2 JSON `image_request`, V3 generate/edit multipart, V4 and P-Image JSON."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ LEGACY = {
 V3 = {"TURBO": 30_000, "DEFAULT": 60_000, "BALANCED": 60_000, "QUALITY": 90_000}
 V3_CHARACTER = {"TURBO": 100_000, "DEFAULT": 150_000, "BALANCED": 150_000, "QUALITY": 200_000}
 V4 = {"TURBO": 30_000, "DEFAULT": 60_000, "QUALITY": 100_000}
+P_IMAGE_SOURCE = "ComfyUI 0.30.0 price badge, nodes_ideogram.py IdeogramPImage (2026-12-08)"
+# µ$ per image by quality tier and size class, as IdeogramPImage's badge lists them (one image a call).
+P_IMAGE = {
+    "VERY_LOW": {"1K": 4_290, "2K": 8_580},
+    "LOW": {"1K": 10_725, "2K": 21_450},
+    "MEDIUM": {"1K": 14_300, "2K": 28_600},
+    "HIGH": {"1K": 21_450, "2K": 42_900},
+}
+UPSAMPLING = ("AUTO", "ON", "OFF")
 
 
 def legacy_price(call: Call) -> list[LineItem]:
@@ -66,6 +75,14 @@ def v3_price(call: Call) -> list[LineItem]:
 def v4_price(call: Call) -> list[LineItem]:
     speed = choice(call, "rendering_speed", default="DEFAULT", allowed=V4)
     return each(f"v4/{speed}", integer(call, "num_images", default=1, low=1, high=8))
+
+
+def p_image_price(call: Call) -> list[LineItem]:
+    quality = choice(call, "quality", default="MEDIUM", allowed=P_IMAGE)
+    resolution = choice(call, "resolution", default="1K", allowed=P_IMAGE[quality])
+    # Not priced, but an unknown value would reach Ideogram as a paid call that it then refuses.
+    choice(call, "prompt_upsampling", default="AUTO", allowed=UPSAMPLING)
+    return each(f"p-image/{quality}/{resolution}")
 
 
 def delivered(data: Any, status: int) -> Outcome:
@@ -132,6 +149,20 @@ VENDOR = Vendor(
             ttl=SYNC_TTL,
             timeout_seconds=300,
         ),
+        # Ideogram's P-Image (built with Pruna): one image a call, its final prompt in `data[0].prompt`.
+        # The upstream path is the proxy's own: no public Ideogram page names another (2026-12-08).
+        Route(
+            "POST",
+            "text-to-image/p-image-ideogram",
+            "/text-to-image/p-image-ideogram",
+            "sync",
+            price=p_image_price,
+            model=named("P-Image"),
+            status=delivered,
+            max_bytes=JSON_CAP,
+            ttl=SYNC_TTL,
+            timeout_seconds=300,
+        ),
     ),
     prices={
         **{f"legacy/{model}": ("image", micros, source) for model, (micros, source) in LEGACY.items()},
@@ -141,7 +172,13 @@ VENDOR = Vendor(
             for speed, micros in V3_CHARACTER.items()
         },
         **{f"v4/{speed}": ("image", micros, ESTIMATE) for speed, micros in V4.items()},
+        **{
+            f"p-image/{quality}/{resolution}": ("image", micros, P_IMAGE_SOURCE)
+            for quality, by_resolution in P_IMAGE.items()
+            for resolution, micros in by_resolution.items()
+        },
     },
+    model_names={"p-image": "Ideogram P-Image", "P-Image": "Ideogram P-Image"},
 )
 
 # Validated before reserving (nodes/validation.py).
@@ -155,4 +192,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     ),
     # The V4 node sends `text_prompt`; Ideogram also takes `json_prompt` instead.
     "POST ideogram-v4/generate": (text("text_prompt", required=False),),
+    "POST text-to-image/p-image-ideogram": (
+        text("prompt"),
+        Check("seed", "int", low=0, high=2_147_483_647),
+    ),
 }

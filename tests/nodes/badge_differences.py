@@ -7,7 +7,6 @@ the table stays true. docs/pricing.md summarises it.
 
 from __future__ import annotations
 
-ROUTE_NOT_SERVED = "route not served yet (issue 11 §2): the platform answers 404 for the path this node calls"
 COMFY_RATE = (
     "the badge is Comfy.org's own rate, 1.43 times the vendor's list price ({}); the platform seeds the "
     "vendor's list price and applies its own markup (PricingSettings)"
@@ -23,8 +22,6 @@ PIXVERSE_REWRITE = (
 )
 
 DIFFERENCES: dict[str, str] = {
-    # Routes of served vendors that are not routed yet.
-    "IdeogramPImage": ROUTE_NOT_SERVED,
     # The badge is an approximation; the platform holds a computed maximum and settles on the vendor's cost.
     "Flux2ProImageNode": (
         "with reference images the badge is a fixed approximate range (+$0.015 to +$0.12); the platform holds"

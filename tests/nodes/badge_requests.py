@@ -634,17 +634,7 @@ VEO: dict[str, Node] = {
 }
 
 
-# Nodes whose paths the platform does not route yet (issue 11 §2): the path is all the comparison needs.
-def _path_only(path: str) -> Node:
-    return Node(lambda w, i: one(Req(path, {"prompt": "p"})))
-
-
-UNROUTED: dict[str, Node] = {
-    "IdeogramPImage": _path_only("/proxy/ideogram/text-to-image/p-image-ideogram"),
-}
-
 NODES: dict[str, Node] = {
-    **UNROUTED,
     **BFL,
     **KLING,
     **LUMA,

@@ -17,7 +17,6 @@ from tests.nodes.comfyui_data import comfyui_file
 
 # Paths of served modules that are not routed yet, with the issue that routes them.
 NOT_ROUTED_YET: dict[str, str] = {
-    "/proxy/ideogram/text-to-image/p-image-ideogram": "issue 11 §2",
     # Not a call: nodes_heygen.py's `_LOOKS_PATH` prefix; the node calls only `…/looks/{id}`, which is routed.
     "/proxy/heygen/v3/avatars/looks": "a path prefix, never called as such",
     # Not a call: nodes_runway.py's `PATH_GET_TASK_STATUS` prefix; polls call `…/tasks/{id}`, which is routed.

@@ -57,6 +57,8 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "rodin": ("api/v2/rodin", {"tier": "Gen-2.5-High", "prompt": "p"}),
     "meshy": ("openapi/v2/text-to-3d", {"mode": "preview", "prompt": "p"}),
     "tencent": ("hunyuan/3d-pro", {"Prompt": "p", "GenerateType": "Normal"}),
+    "elevenlabs": ("v1/sound-generation", {"text": "p", "duration_seconds": 1}),
+    "sonilo": ("t2m/generate", {"prompt": "p", "duration": 1}),
 }
 
 
