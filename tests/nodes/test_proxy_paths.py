@@ -29,6 +29,8 @@ NOT_ROUTED_YET: dict[str, str] = {
     "/proxy/heygen/v3/avatars/looks": "a path prefix, never called as such",
     # Not a call: nodes_runway.py's `PATH_GET_TASK_STATUS` prefix; polls call `…/tasks/{id}`, which is routed.
     "/proxy/runway/tasks": "a path prefix, never called as such",
+    # Not a call: nodes_gemini.py's `GEMINI_BASE_ENDPOINT` prefix; the nodes call `…/gemini/{model}`, routed.
+    "/proxy/vertexai/gemini": "a path prefix, never called as such",
 }
 
 

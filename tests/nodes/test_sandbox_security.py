@@ -48,6 +48,11 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "runway": ("v1/text_to_image", {"promptText": "p", "model": "gen4_image"}),
     "anthropic": ("v1/messages", {"model": "claude-haiku-4-5-20251001", "max_tokens": 16, "messages": []}),
+    "gemini": (
+        "v1/projects/p/locations/global/publishers/google/models/gemini-3.5-flash:generateContent",
+        {},
+    ),
+    "gemini_interactions": ("v1beta/interactions", {"model": "gemini-omni-flash-preview", "input": []}),
 }
 
 
