@@ -53,6 +53,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
         {},
     ),
     "gemini_interactions": ("v1beta/interactions", {"model": "gemini-omni-flash-preview", "input": []}),
+    "openrouter": ("api/v1/chat/completions", {"model": "x-ai/grok-4.3", "messages": []}),
 }
 
 
