@@ -54,6 +54,7 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "gemini_interactions": ("v1beta/interactions", {"model": "gemini-omni-flash-preview", "input": []}),
     "openrouter": ("api/v1/chat/completions", {"model": "x-ai/grok-4.3", "messages": []}),
+    "ltx": ("v1/text-to-video", {"prompt": "p", "model": "ltx-2-fast", "duration": 6}),
 }
 
 
