@@ -15,12 +15,14 @@ import json
 import math
 from typing import Any
 
+import httpx
 import pytest
 
 from nodes.models import UsageStatus
 from nodes.vendors.gemini import IMAGE_MODELS, MAX_OUTPUT, TEXT_MODELS
 from nodes.vendors.gemini_interactions import MODELS as OMNI_MODELS
 from nodes.vendors.gemini_interactions import mp4_seconds
+from tests.nodes.conftest import StubUpstream
 from tests.nodes.proxy_support import ComfyClient, RecordingTransport, available_micros
 from tests.nodes.vendors.replay import assert_charged, assert_mp4, assert_png, last_usage
 
@@ -275,3 +277,45 @@ def test_a_failed_or_declined_omni_video_charges_nothing(
     before = available_micros(owner)
     proxy_comfy.post_json(OMNI, omni_body(f"{marker} a 5 second clip"))
     assert_charged(owner, before, 0, status=status)
+
+
+@pytest.mark.django_db
+def test_live_vertex_gets_the_oauth_token_the_project_and_no_comfyui_field(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, settings: Any, owner: Any
+) -> None:
+    settings.VENDOR_SETTINGS = {
+        "gemini": {"mode": "live", "api_key": "ya29.token", "project": "my-proj", "location": "global"}
+    }
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+    vertex = {
+        "candidates": [
+            {"content": {"role": "model", "parts": [{"inlineData": {"mimeType": "image/png", "data": png}}]}}
+        ],
+        "usageMetadata": {"promptTokenCount": 300, "candidatesTokenCount": 1290, "totalTokenCount": 1590},
+    }
+    proxy_stub.handler = lambda _request: httpx.Response(200, json=vertex)
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(f"{BASE}/gemini-3-pro-image", image_body("fox", size="2K"))
+    assert reply.status_code == 200, reply.content[:300]
+    [sent] = proxy_stub.calls
+    assert str(sent.url) == (
+        "https://aiplatform.googleapis.com/v1/projects/my-proj/locations/global/publishers/google/models/"
+        "gemini-3-pro-image:generateContent"
+    )
+    assert sent.headers["authorization"] == "Bearer ya29.token"
+    assert "uploadImagesToStorage" not in json.loads(proxy_stub.bodies[0])
+    assert_charged(owner, before, IMAGE_MODELS["gemini-3-pro-image"]["2K"], status=UsageStatus.SUCCEEDED)
+
+
+@pytest.mark.django_db
+def test_live_interactions_get_the_gemini_api_key(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, settings: Any, owner: Any
+) -> None:
+    settings.VENDOR_SETTINGS = {"gemini_interactions": {"mode": "live", "api_key": "AIza-key"}}
+    proxy_stub.handler = lambda _request: httpx.Response(200, json={"status": "failed", "steps": []})
+    before = available_micros(owner)
+    proxy_stub_comfy.post_json(OMNI, omni_body("surf"))
+    [sent] = proxy_stub.calls
+    assert str(sent.url) == "https://generativelanguage.googleapis.com/v1beta/interactions"
+    assert sent.headers["x-goog-api-key"] == "AIza-key"
+    assert_charged(owner, before, 0, status=UsageStatus.FAILED)  # a 200 whose interaction failed

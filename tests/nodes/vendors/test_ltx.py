@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from nodes.models import UsageStatus
+from nodes.sandbox.mp4 import mp4_bytes
 from nodes.vendors.ltx import RATES
+from tests.nodes.conftest import StubUpstream
 from tests.nodes.proxy_support import ComfyClient, RecordingTransport, available_micros
 from tests.nodes.vendors.replay import assert_charged, assert_mp4
 
@@ -125,3 +128,34 @@ def test_a_failed_or_refused_video_charges_nothing(
     before = available_micros(owner)
     proxy_comfy.post_json(f"{BASE}/{kind}", node_body(f"{marker} an eagle", image=kind == "image-to-video"))
     assert_charged(owner, before, 0, status=status)
+
+
+@pytest.mark.django_db
+def test_live_ltx_gets_the_key_and_its_mp4_reply_is_passed_through(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, settings: Any, owner: Any
+) -> None:
+    settings.VENDOR_SETTINGS = {"ltx": {"mode": "live", "api_key": "ltxv_live"}}
+    video = mp4_bytes(seed=1, seconds=6)
+    proxy_stub.handler = lambda _request: httpx.Response(
+        200, content=video, headers={"content-type": "video/mp4"}
+    )
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(f"{BASE}/image-to-video", node_body("eagle", "ltx-2-fast", image=True))
+    assert reply.status_code == 200, reply.content[:300]
+    assert bytes(reply.content) == video
+    [sent] = proxy_stub.calls
+    assert str(sent.url) == "https://api.ltx.video/v1/image-to-video"
+    assert sent.headers["authorization"] == "Bearer ltxv_live"
+    assert "video/mp4" in sent.headers["accept"]
+    assert_charged(owner, before, RATES["ltx-2-fast"]["1920x1080"] * 8, status=UsageStatus.SUCCEEDED)
+
+
+@pytest.mark.django_db
+def test_a_json_reply_with_200_is_no_video_and_charges_nothing(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, settings: Any, owner: Any
+) -> None:
+    settings.VENDOR_SETTINGS = {"ltx": {"mode": "live", "api_key": "ltxv_live"}}
+    proxy_stub.handler = lambda _request: httpx.Response(200, json={"error": {"message": "queue full"}})
+    before = available_micros(owner)
+    proxy_stub_comfy.post_json(f"{BASE}/text-to-video", node_body("eagle"))
+    assert_charged(owner, before, 0, status=UsageStatus.FAILED)

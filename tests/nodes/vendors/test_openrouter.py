@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import httpx
 import pytest
 
 from nodes.models import UsageStatus
 from nodes.vendors.openrouter import MAX_OUTPUT, MODELS, VIDEO_TOKENS
 from nodes.vendors.tokens import IMAGE_TOKENS
+from tests.nodes.conftest import StubUpstream
 from tests.nodes.proxy_support import ComfyClient, RecordingTransport, available_micros
 from tests.nodes.vendors.replay import assert_charged
 
@@ -119,3 +121,25 @@ def test_an_unlisted_model_is_refused_before_anything_is_reserved(
     reply = proxy_comfy.post_json(PATH, node_body("hi", "openai/gpt-2"))
     assert reply.status_code == 422, reply.content[:300]
     assert available_micros(owner) == before
+
+
+@pytest.mark.django_db
+def test_live_openrouter_gets_the_key_and_is_charged_its_reported_cost(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, settings: Any, owner: Any
+) -> None:
+    settings.VENDOR_SETTINGS = {"openrouter": {"mode": "live", "api_key": "sk-or-v1-live"}}
+    answer = {
+        "id": "gen-1",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "Hi."}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15, "cost": 0.0123456},
+    }
+    proxy_stub.handler = lambda _request: httpx.Response(200, json=answer)
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(PATH, node_body("hi", "openai/gpt-5.5"))
+    assert reply.status_code == 200, reply.content[:300]
+    [sent] = proxy_stub.calls
+    assert str(sent.url) == "https://openrouter.ai/api/v1/chat/completions"
+    assert sent.headers["authorization"] == "Bearer sk-or-v1-live"
+    assert_charged(owner, before, 12_346, status=UsageStatus.SUCCEEDED)
