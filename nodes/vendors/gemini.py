@@ -142,8 +142,8 @@ def cost(data: Any, call: Call) -> list[LineItem] | None:
     """Text: `usageMetadata` tokens (thinking is billed as output); images: the images delivered."""
     model = _model(call)
     if model in IMAGE_MODELS:
-        delivered = _images(data)
-        return each(_image_key(model, _resolution(call, model)), delivered) if delivered else None
+        # No image (the model only wrote why): nothing the node can use, so nothing is charged.
+        return each(_image_key(model, _resolution(call, model)), _images(data))
     usage = dig(data, "usageMetadata")
     if not isinstance(usage, dict):
         return None
@@ -166,7 +166,10 @@ def answered(data: Any, status: int) -> Outcome:
     if any(_parts(dig(c, "content")) for c in candidates):
         return "success"
     reasons = {str(dig(c, "finishReason") or "").upper() for c in candidates}
-    return "moderated" if reasons & BLOCKED else "failure"
+    if reasons & BLOCKED:
+        return "moderated"
+    # An output cap spent on thinking leaves no answer, which Google bills: charged its `usageMetadata`.
+    return "success" if "MAX_TOKENS" in reasons else "failure"
 
 
 MODELS = sorted(TEXT_MODELS) + sorted(IMAGE_MODELS)

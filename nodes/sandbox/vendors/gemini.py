@@ -79,7 +79,9 @@ def generate(call: Call) -> Reply:
     size = str(((body.get("generationConfig") or {}).get("imageConfig") or {}).get("imageSize") or "1K")
     per_image = IMAGE_OUTPUT_TOKENS.get(size, IMAGE_OUTPUT_TOKENS["1K"])
     answer = sum(per_image if "inlineData" in p else max(1, len(p["text"]) // 4) for p in parts)
-    thoughts = 0 if "image" in model else min(answer * 2, 512)
+    limit = (body.get("generationConfig") or {}).get("maxOutputTokens")
+    room = limit - answer if isinstance(limit, int) else 512
+    thoughts = 0 if "image" in model else max(0, min(answer * 2, 512, room))  # thinking fits the output cap
     usage |= {"candidatesTokenCount": answer, "thoughtsTokenCount": thoughts}
     usage["totalTokenCount"] = prompt_tokens + answer + thoughts
     content = {"role": "model", "parts": parts}

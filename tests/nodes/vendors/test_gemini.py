@@ -319,3 +319,34 @@ def test_live_interactions_get_the_gemini_api_key(
     assert str(sent.url) == "https://generativelanguage.googleapis.com/v1beta/interactions"
     assert sent.headers["x-goog-api-key"] == "AIza-key"
     assert_charged(owner, before, 0, status=UsageStatus.FAILED)  # a 200 whose interaction failed
+
+
+@pytest.mark.django_db
+def test_an_answer_cut_off_while_thinking_is_charged_its_tokens(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, settings: Any, owner: Any
+) -> None:
+    settings.VENDOR_SETTINGS = {"gemini": {"mode": "live", "api_key": "ya29.token", "project": "p"}}
+    usage = {"promptTokenCount": 4, "candidatesTokenCount": 0, "thoughtsTokenCount": 2048}
+    vertex = {
+        "candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS"}],
+        "usageMetadata": usage,
+    }
+    proxy_stub.handler = lambda _request: httpx.Response(200, json=vertex)
+    before = available_micros(owner)
+    reply = proxy_stub_comfy.post_json(f"{BASE}/gemini-3.1-pro-preview", text_v2("Prove it.", limit=2048))
+    assert reply.status_code == 200, reply.content[:300]
+    per_in, per_out = TEXT_MODELS["gemini-3.1-pro-preview"]
+    assert_charged(owner, before, 1 * per_in + 3 * per_out, status=UsageStatus.SUCCEEDED)
+
+
+@pytest.mark.django_db
+def test_an_image_model_that_makes_no_image_charges_nothing(
+    proxy_stub_comfy: ComfyClient, proxy_stub: StubUpstream, settings: Any, owner: Any
+) -> None:
+    settings.VENDOR_SETTINGS = {"gemini": {"mode": "live", "api_key": "ya29.token", "project": "p"}}
+    parts = [{"text": "I can only describe it."}]
+    vertex = {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP"}]}
+    proxy_stub.handler = lambda _request: httpx.Response(200, json=vertex)
+    before = available_micros(owner)
+    proxy_stub_comfy.post_json(f"{BASE}/gemini-2.5-flash-image", image_body("fox"))
+    assert_charged(owner, before, 0, status=UsageStatus.SUCCEEDED)
