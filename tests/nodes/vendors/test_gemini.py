@@ -350,3 +350,11 @@ def test_an_image_model_that_makes_no_image_charges_nothing(
     before = available_micros(owner)
     proxy_stub_comfy.post_json(f"{BASE}/gemini-2.5-flash-image", image_body("fox"))
     assert_charged(owner, before, 0, status=UsageStatus.SUCCEEDED)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/proxy/vertexai", "/proxy/bfl", "/proxy/gemini-interactions/extra"])
+def test_a_vendor_root_is_a_route_only_where_one_is_declared(proxy_comfy: ComfyClient, path: str) -> None:
+    reply = proxy_comfy.post_json(path, omni_body("surf"))
+    assert reply.status_code == 404, reply.content[:300]
+    assert reply.json()["error"]["type"] == "unknown_route"
