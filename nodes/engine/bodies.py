@@ -122,19 +122,21 @@ def json_bytes(data: Any) -> bytes:
         ) from exc
 
 
-def forward_bytes(body: Body) -> bytes | None:
-    """What is forwarded: JSON re-serialized from the object that was priced (quality.md §4 rule 5)."""
+def forward_bytes(body: Body, drop: tuple[str, ...] = ()) -> bytes | None:
+    """What is forwarded: JSON re-serialized from the object that was priced (quality.md §4 rule 5), less
+    the route's `drop_fields` (top-level fields only ComfyUI's own proxy reads, which the vendor refuses)."""
     if body.format == "none":
         return None
     if body.format == "json":
-        return json_bytes(body.json)
+        data = body.json or {}
+        return json_bytes({k: v for k, v in data.items() if k not in drop} if drop else body.json)
     return body.raw
 
 
-async def aforward_bytes(body: Body) -> bytes | None:
+async def aforward_bytes(body: Body, drop: tuple[str, ...] = ()) -> bytes | None:
     if body.format == "json" and len(body.raw) > OFF_LOOP_BYTES:
-        return await sync_to_async(forward_bytes, thread_sensitive=False)(body)
-    return forward_bytes(body)
+        return await sync_to_async(forward_bytes, thread_sensitive=False)(body, drop)
+    return forward_bytes(body, drop)
 
 
 def parse(request: HttpRequest, route: Route) -> Body:

@@ -67,7 +67,8 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
         call = Call(params=found.params, query=found.query, body=body)
         items = route.price(call) if route.price is not None else []  # 400 / 422: nothing reserved
         validate_body(route, body, found.params)  # nodes/validation.py: 400 before anything is reserved
-        content = await bodies.aforward_bytes(body)  # what is priced is what is forwarded (§4 rule 5)
+        # What is priced is what is forwarded (§4 rule 5), less fields only ComfyUI's own proxy reads.
+        content = await bodies.aforward_bytes(body, route.drop_fields)
         idem_key = idempotency_key(request) if route.kind in ("sync", "submit", "upload", "step") else None
     except ApiError:
         if not route.public:

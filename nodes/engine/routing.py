@@ -100,7 +100,7 @@ def match(request: HttpRequest, rest: str, vendors: dict[str, Vendor]) -> Match:
     check_path(raw_path(request), rest)
     vendor_name, _, sub = rest.partition("/")
     vendor = vendors.get(vendor_name)
-    if vendor is None or not sub:
+    if vendor is None:  # no sub-path matches only a route at the vendor's root (`/proxy/gemini-interactions`)
         raise unknown_route()
     allowed: list[str] = []
     for route in vendor.routes:

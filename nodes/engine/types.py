@@ -193,6 +193,9 @@ class Route:
     # `polling_url`): the name of that field, whose value is replaced by our own signed, credential-free
     # URL for that one job (comfy-contract §5.3).
     signed_poll_url: str = ""
+    # Top-level JSON fields ComfyUI sends for its own proxy (Gemini's `uploadImagesToStorage`) that the
+    # vendor refuses as unknown: priced and validated as sent, never forwarded.
+    drop_fields: tuple[str, ...] = ()
 
     @property
     def free(self) -> bool:

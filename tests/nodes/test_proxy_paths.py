@@ -23,6 +23,8 @@ NOT_ROUTED_YET: dict[str, str] = {
     "/proxy/runway/tasks": "a path prefix, never called as such",
     # Not a call: nodes_minimax.py's `HAILUO_03_QUERY_ENDPOINT` prefix; polls add `/{task_id}` (routed).
     "/proxy/minimax/v2/query/video_generation": "a path prefix, never called as such",
+    # Not a call: nodes_gemini.py's `GEMINI_BASE_ENDPOINT` prefix; the nodes call `…/gemini/{model}`, routed.
+    "/proxy/vertexai/gemini": "a path prefix, never called as such",
 }
 
 

@@ -59,6 +59,13 @@ SUBMITS: dict[str, tuple[str, dict[str, Any]]] = {
     "tencent": ("hunyuan/3d-pro", {"Prompt": "p", "GenerateType": "Normal"}),
     "elevenlabs": ("v1/sound-generation", {"text": "p", "duration_seconds": 1}),
     "sonilo": ("t2m/generate", {"prompt": "p", "duration": 1}),
+    "gemini": (
+        "v1/projects/p/locations/global/publishers/google/models/gemini-3.5-flash:generateContent",
+        {},
+    ),
+    "gemini_interactions": ("v1beta/interactions", {"model": "gemini-omni-flash-preview", "input": []}),
+    "openrouter": ("api/v1/chat/completions", {"model": "x-ai/grok-4.3", "messages": []}),
+    "ltx": ("v1/text-to-video", {"prompt": "p", "model": "ltx-2-fast", "duration": 6}),
 }
 
 
