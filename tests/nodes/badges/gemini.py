@@ -69,6 +69,7 @@ def _omni(w: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[Req]:
 
 
 NODES = {
+    # GeminiNode and GeminiNodeV2: the badge is the model's per-1K-token rates, compared as such.
     "GeminiNode": Node(lambda w, i: _text(V1_MODELS.get(w["model"], w["model"]))),
     "GeminiNodeV2": Node(_v2),
     "GeminiImageNode": Node(lambda w, i: _image("gemini-2.5-flash-image", None)),
@@ -81,10 +82,3 @@ NODES = {
     ),
     "GeminiVideoOmni": Node(_omni, seconds=10),
 }
-_TOKENS = (
-    "the badge is a per-1K-token rate (input-output), not a maximum; the platform holds the request's input "
-    "(a token per character, an allowance per image, the whole 1M-token window per video, audio or PDF part) "
-    "and the output cap (`maxOutputTokens`, else 65,536) at those rates, and settles on the `usageMetadata` "
-    "tokens Vertex reports (thinking tokens billed as output)"
-)
-DIFFERENCES = {"GeminiNode": _TOKENS, "GeminiNodeV2": _TOKENS}

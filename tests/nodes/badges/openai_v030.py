@@ -34,10 +34,8 @@ NODES = {
 }
 DIFFERENCES = {
     "OpenAIChatNode": (
-        "the badge is a per-1K-token rate (input-output), not a maximum; the platform holds the request's "
-        "input (a token per character, 3,800 per image, 100 pages per file, within the model's window) and "
-        "the output limit (the model's own, up to 128K, when the node's advanced options set none) at those "
-        "rates, and settles on the `usage` tokens OpenAI reports; o3 is priced at OpenAI's list ($2 / $8 per "
-        "1M since 2025-06-10), not the badge's former $0.01 / $0.04 per 1K"
+        "the per-1K-token rates agree for every model but o3, which the platform prices at OpenAI's list "
+        "($2 / $8 per 1M tokens since 2025-06-10) rather than the badge's former $0.01 / $0.04 per 1K; the "
+        "call settles on the `usage` tokens OpenAI reports"
     ),
 }

@@ -19,9 +19,9 @@ NODES = {
 }
 DIFFERENCES = {
     "OpenRouterLLMNode": (
-        "the badge is a per-1K-token rate (input-output), not a maximum; the platform holds the request's "
-        "input (a token per character, 3,300 per image, 1M per video) and 128,000 output tokens at those "
-        "rates (a rate with a fraction of a micro-dollar per 1K tokens rounded up), and settles on the "
-        "`usage.cost` OpenRouter reports (else its `usage` tokens)"
+        "the per-1K-token rates agree but for 7 of 34 models whose rate has a fraction of a micro-dollar "
+        "per 1K tokens (e.g. deepseek/deepseek-v4-pro): the badge rounds it to the nearest micro-dollar, the "
+        "platform rounds it up, so the hold is never short; the call settles on the `usage.cost` OpenRouter "
+        "reports"
     ),
 }
