@@ -381,6 +381,7 @@ class CallLifecycle:
                 facts=self._facts(),
                 submit_path=self.request.path,
                 vendor_job_id=job_id,
+                result_ref=(self.route.result_ref(data) or "") if self.route.result_ref else "",
                 context=context,
                 vendor_cost_micros=reported,
                 upstream_status=response.status_code,

@@ -310,6 +310,7 @@ def job_open(
     facts: CallFacts,
     submit_path: str,
     vendor_job_id: str,
+    result_ref: str = "",
     context: dict[str, str],
     vendor_cost_micros: int | None,
     upstream_status: int,
@@ -331,6 +332,7 @@ def job_open(
             route=facts.route,
             submit_path=submit_path[:300],
             vendor_job_id=vendor_job_id[:600],
+            result_ref=result_ref[:200],
             context=context,
             poll_token=secrets.token_urlsafe(32) if with_token else None,
         )

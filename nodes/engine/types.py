@@ -177,6 +177,9 @@ class Route:
     price: PriceFn | None = None  # None: free (polls, uploads, lookups)
     model: ModelFn = _no_model
     job_id: JobIdFn | None = None  # submit: the vendor's job id in the reply
+    # Submit: a second id in the reply that later free calls name the job by (Rodin's task `uuid`, which
+    # its `download` takes), kept as the job's result_ref so a download route finds only the caller's own.
+    result_ref: JobIdFn | None = None
     status: StatusFn = _sync_success  # poll (and sync): the outcome of a reply
     cost: CostFn = _no_cost  # where the vendor reports its own cost
     poll: Poll | None = None  # poll and download routes: how they read a vendor job

@@ -60,6 +60,17 @@ def subscription(data: Any) -> str | None:
     return text_id(dig(data, "jobs", "subscription_key"))
 
 
+def task_uuid(data: Any) -> str | None:
+    return text_id(dig(data, "uuid"))
+
+
+def download_task(call: Call) -> str:
+    task = text_id(call.body.value("task_uuid"))
+    if task is None or len(task) > 200:
+        raise ApiError(400, "invalid_request", "task_uuid must be the uuid the submit reply gave.")
+    return task
+
+
 def poll_job(call: Call) -> str:
     key = text_id(call.body.value("subscription_key"))
     if key is None or len(key) > 600:
@@ -103,6 +114,7 @@ VENDOR = Vendor(
             price=generate_price,
             model=tier_model,
             job_id=subscription,
+            result_ref=task_uuid,
             poll_route="status",
             max_bytes=MULTIPART_CAP,
             ttl=TASK_TTL,
@@ -122,10 +134,16 @@ VENDOR = Vendor(
             max_bytes=64 * 1024,
             timeout_seconds=60,
         ),
-        # Free (Rodin charges nothing for it): the file list of a finished task. Its `task_uuid` is not the
-        # subscription key the job is kept under, so it is forwarded as a free call.
+        # Free (Rodin charges nothing for it): the file list of one of the caller's own tasks, found by the
+        # task `uuid` its submit reply gave (kept as the job's result_ref); another uuid is 404.
         Route(
-            "POST", "api/v2/download", "/api/v2/download", "upload", max_bytes=64 * 1024, timeout_seconds=60
+            "POST",
+            "api/v2/download",
+            "/api/v2/download",
+            "download",
+            poll=Poll(job_ref=download_task),
+            max_bytes=64 * 1024,
+            timeout_seconds=60,
         ),
     ),
     prices={

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from nodes.models import UsageStatus
 from nodes.sandbox import media
@@ -145,6 +146,22 @@ def test_a_failed_task_charges_nothing(comfy: ComfyClient, owner: Any) -> None:
 def test_a_poll_for_someone_elses_task_is_not_found(comfy: ComfyClient) -> None:
     reply = comfy.post_json(f"{BASE}/status", {"subscription_key": "not-a-task-of-mine"})
     assert reply.status_code == 404, reply.content[:300]
+
+
+@pytest.mark.django_db
+def test_only_the_owner_lists_a_tasks_files(comfy: ComfyClient, outsider: Any) -> None:
+    """The download is found by the task `uuid` the submit gave, among the caller's own jobs only."""
+    from accounts.services.api_keys import api_key_create
+
+    job = JOBS[0]
+    created = _submit(comfy, job, job.fields).json()
+    _poll(comfy, created["jobs"]["subscription_key"])
+    _key, plaintext = api_key_create(user=outsider, name="other")
+    outsider_comfy = ComfyClient(Client(), plaintext)
+    for task in (created["uuid"], "not-a-task-of-mine"):
+        reply = outsider_comfy.post_json(f"{BASE}/download", {"task_uuid": task})
+        assert reply.status_code == 404, reply.content[:300]
+    assert comfy.post_json(f"{BASE}/download", {"task_uuid": created["uuid"]}).status_code == 200
 
 
 @pytest.mark.django_db
