@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -91,19 +92,34 @@ def _safe_name(file_name: str) -> str:
     return cleaned or "upload"
 
 
+def _fresh_path(user: User, file_name: str) -> tuple[str, str]:
+    """(storage path, name): a fresh, owner-scoped place for one file."""
+    name = _safe_name(file_name)
+    return f"{STORAGE_PREFIX}/{user.public_id.hex}/{secrets.token_hex(16)}/{name}", name
+
+
+def _download_url(path: str, name: str, served_type: str) -> str:
+    token = sign_payload([path, served_type], salt=DOWNLOAD_SALT, timestamped=True)
+    return f"{settings.PUBLIC_BASE_URL}/storage/files/{token}/{name}"
+
+
 def storage_slot_create(*, user: User, file_name: str, content_type: str) -> UploadSlot:
     """Reserve a fresh, owner-scoped storage path and sign the two capability URLs for it."""
-    name = _safe_name(file_name)
-    path = f"{STORAGE_PREFIX}/{user.public_id.hex}/{secrets.token_hex(16)}/{name}"
+    path, name = _fresh_path(user, file_name)
     served_type = content_type or mimetypes.guess_type(name)[0] or OCTET_STREAM
     upload_token = sign_payload([user.public_id.hex, path, content_type], salt=UPLOAD_SALT, timestamped=True)
-    download_token = sign_payload([path, served_type], salt=DOWNLOAD_SALT, timestamped=True)
-    base = settings.PUBLIC_BASE_URL
     return UploadSlot(
-        upload_url=f"{base}/storage/upload/{upload_token}",
-        download_url=f"{base}/storage/files/{download_token}/{name}",
+        upload_url=f"{settings.PUBLIC_BASE_URL}/storage/upload/{upload_token}",
+        download_url=_download_url(path, name, served_type),
         expires_at=timezone.now() + timedelta(seconds=settings.DOWNLOAD_URL_TTL_SECONDS),
     )
+
+
+def storage_save(*, user: User, file_name: str, content_type: str, content: bytes) -> str:
+    """Keep bytes the platform produced for the user (a vendor's binary reply) and sign their download URL."""
+    path, name = _fresh_path(user, file_name)
+    default_storage.save(path, ContentFile(content))
+    return _download_url(path, name, content_type or OCTET_STREAM)
 
 
 def _upload_claims(token: str) -> tuple[str, str]:

@@ -40,7 +40,7 @@ from comfyweb.auth import (
     key_digest,
 )
 from comfyweb.errors import ApiError
-from nodes.engine import bodies, forward, replies, routing, settle
+from nodes.engine import assets, bodies, forward, replies, routing, settle
 from nodes.engine.dbsteps import db_after_upstream, db_before_upstream
 from nodes.engine.headers import header, idempotency_key
 from nodes.engine.idempotency import Idempotency, ReplayFound, Reply
@@ -86,6 +86,8 @@ async def proxy(request: HttpRequest, rest: str) -> HttpResponse:
         idem=Idempotency.of(request, idem_key, body.raw),
     )
     response = (await lifecycle.run()).response
+    if lifecycle.principal is not None and assets.wants_url(request) and assets.is_asset(response):
+        response = await assets.as_url(response, user=lifecycle.principal.user)
     response["Server-Timing"] = timing.header()
     return response
 
