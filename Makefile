@@ -18,7 +18,7 @@ FRONTEND_0300 := comfyui-frontend-package==1.48.7
 
 $(VENV)/.dev: pyproject.toml Makefile $(VENV)/.runtime
 	$(PIP) install '.[dev]'
-	$(PIP) install --no-deps --target $(VENV)/frontends/1.48.7 '$(FRONTEND_0300)'
+	$(PIP) install --no-deps --upgrade --target $(VENV)/frontends/1.48.7 '$(FRONTEND_0300)'
 	touch $@
 
 install: $(VENV)/.runtime

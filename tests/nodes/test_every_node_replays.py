@@ -33,7 +33,9 @@ from tests.nodes.test_price_badges import _grid, _object_info
 
 # Nodes whose job starts only after follow-up calls the builders do not make; their whole flow is in
 # the vendor suite. Here their submit is held at the quote and stays open.
-FOLLOW_UPS = {"TopazVideoEnhanceV2": "PATCH accept and complete-upload first (tests/nodes/vendors/test_topaz.py)"}
+FOLLOW_UPS = {
+    "TopazVideoEnhanceV2": "PATCH accept and complete-upload first (tests/nodes/vendors/test_topaz.py)"
+}
 SWEEPS = 12  # a sandbox job finishes within a few polls unless its prompt asks for [slow]
 # Upload fields whose file the price reads (ElevenLabs prices audio by the MP4's declared length).
 MEDIA_FIELDS = {"audio": ("audio.mp4", "audio/mp4"), "files": ("voice.mp4", "audio/mp4")}
