@@ -15,10 +15,12 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from django.utils import timezone
 
 from comfyweb.errors import ApiError
+from nodes.engine import forward
 from nodes.models import JobState, ProxyJob, UsageRecord, UsageStatus
 from nodes.quotes import quote_call
 from nodes.sandbox.media import png_bytes
@@ -27,8 +29,8 @@ from nodes.tasks import sweep_jobs
 from nodes.vendors import VENDORS
 from tests.nodes.badge_catalog import NODES
 from tests.nodes.badge_requests import NodeRefuses, Req
-from tests.nodes.conftest import fund_user
-from tests.nodes.proxy_support import ComfyClient
+from tests.nodes.conftest import StubUpstream, fund_user
+from tests.nodes.proxy_support import ComfyClient, available_micros
 from tests.nodes.test_price_badges import _grid, _object_info
 
 # Nodes whose job starts only after follow-up calls the builders do not make; their whole flow is in
@@ -36,6 +38,7 @@ from tests.nodes.test_price_badges import _grid, _object_info
 FOLLOW_UPS = {
     "TopazVideoEnhanceV2": "PATCH accept and complete-upload first (tests/nodes/vendors/test_topaz.py)"
 }
+FREE = {"TripoImportModelNode"}  # its one call is free (the badge says "Free"): nothing to release
 SWEEPS = 12  # a sandbox job finishes within a few polls unless its prompt asks for [slow]
 # Upload fields whose file the price reads (ElevenLabs prices audio by the MP4's declared length).
 MEDIA_FIELDS = {"audio": ("audio.mp4", "audio/mp4"), "files": ("voice.mp4", "audio/mp4")}
@@ -148,3 +151,28 @@ def test_the_node_runs_to_a_charge_within_its_quote(
             assert usage.quoted_micros == quote, node_id
         assert 0 < usage.charged_micros <= usage.quoted_micros, node_id
     assert not ProxyJob.objects.filter(state=JobState.OPEN).exists(), node_id
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("node_id", _replayed())
+def test_the_node_charges_nothing_when_its_vendor_fails(
+    proxy_comfy: ComfyClient, owner: Any, node_id: str
+) -> None:
+    """The same request, answered by a vendor that fails (HTTP 500): refused to the client, released."""
+    fund_user(owner, 2_000_000_000)
+    before = available_micros(owner)
+    failing = StubUpstream()
+    failing.handler = lambda _request: httpx.Response(500, json={"error": {"message": "upstream failure"}})
+    forward.use_transport(failing)
+    requests = [req for req in _first_request(node_id) if _quote(req) is not None]
+    if node_id in FREE:
+        assert not requests
+        return
+    for req in requests:
+        reply = _send(proxy_comfy, req)
+        assert reply.status_code >= 500, (req.path, reply.status_code, reply.content[:300])
+    assert failing.calls, f"{node_id}: the vendor was never asked"
+    for usage in UsageRecord.objects.filter(user=owner):
+        assert (usage.status, usage.charged_micros) == (UsageStatus.UPSTREAM_ERROR, 0), node_id
+    assert UsageRecord.objects.filter(user=owner).count() == len(requests)
+    assert available_micros(owner) == before
