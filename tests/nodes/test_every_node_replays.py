@@ -4,7 +4,8 @@ For each node, the request it sends at its default widget values (the same build
 tests/nodes/badge_requests.py and tests/nodes/badges/, taken from the node source) goes through /proxy
 with a real API key; a job nobody polls is then settled by the sweeper's own poll of the vendor, exactly
 as a client's poll would. Each call must end SUCCEEDED, charged more than nothing and never more than
-its hold, and its hold must be the platform's quote for that request. The vendor suites
+its hold, and its hold must be the platform's quote for that request. The same request answered by a
+failing vendor (HTTP 500) must be refused and charged nothing. The vendor suites
 (tests/nodes/vendors/) replay the whole flows with the nodes' own polls, downloads and failure paths.
 """
 
