@@ -1,4 +1,8 @@
-"""`manage.py check` fails when a metered route could not be priced (quality.md L9)."""
+"""`manage.py check` fails when a metered route could not be priced (quality.md L9).
+
+A price key the version in effect lacks (an upgrade that declares new ones) is a warning for plain
+`check` and for `migrate` — which is what adds it, at its default — and an error for `check --deploy`,
+the pre-flight before serving."""
 
 from __future__ import annotations
 
@@ -23,10 +27,17 @@ def check_routes_priced(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             for route in vendor.routes
             if route.kind in ("sync", "submit") and route.free
         )
-    return errors + _check_table(VENDORS)
+    return errors + _check_table(VENDORS, deploy=False)
 
 
-def _check_table(vendors: Any) -> list[CheckMessage]:
+@register(deploy=True)
+def check_prices_in_effect(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    from nodes.vendors import VENDORS
+
+    return _check_table(VENDORS, deploy=True)
+
+
+def _check_table(vendors: Any, *, deploy: bool) -> list[CheckMessage]:
     """Every declared price key must be in the version in effect (when the database is reachable)."""
     from nodes.models import Price, PriceVersion
 
@@ -35,6 +46,8 @@ def _check_table(vendors: Any) -> list[CheckMessage]:
 
         version = PriceVersion.objects.filter(effective_from__lte=timezone.now()).first()
         if version is None:
+            if deploy:
+                return []  # the plain check's W001 says it
             return [
                 checks.Warning(
                     "No price version is in effect: every metered call is refused.", id="nodes.W001"
@@ -50,15 +63,11 @@ def _check_table(vendors: Any) -> list[CheckMessage]:
         if (vendor.name, key) not in present
     ]
     if missing:
-        # A warning, not an error: `manage.py migrate` is what adds them (prices_add_missing, after every
-        # migrate), and an error here would stop that very command on an upgrade that declares new prices.
-        return [
-            checks.Warning(
-                f"Routes without a price in '{version}': {', '.join(missing[:20])}",
-                hint="Run `manage.py migrate`: it adds the missing prices at their defaults.",
-                id="nodes.W003",
-            )
-        ]
+        message = f"Routes without a price in '{version}': {', '.join(missing[:20])}"
+        hint = "Run `manage.py migrate`: it adds the missing prices at their defaults."
+        if deploy:
+            return [Error(message, hint=hint, id="nodes.E003")]
+        return [checks.Warning(message, hint=hint, id="nodes.W003")]
     return []
 
 

@@ -239,13 +239,16 @@ def test_it_seeds_prices_once(proxy_prices: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_the_system_check_fails_for_a_route_without_a_price(proxy_prices: Any) -> None:
+def test_the_deploy_check_fails_for_a_route_without_a_price(proxy_prices: Any) -> None:
+    from nodes.checks import check_routes_priced
     from nodes.models import Price
 
-    call_command("check")
+    call_command("check", deploy=True)
     Price.objects.filter(vendor="kling", key="image/kling-v1").delete()
     with pytest.raises(SystemCheckError, match="kling:image/kling-v1"):
-        call_command("check")
+        call_command("check", deploy=True)
+    # Plain `check` (and `migrate`, which adds the price) only warns.
+    assert [message.id for message in check_routes_priced(None)] == ["nodes.W003"]
 
 
 @pytest.mark.django_db
