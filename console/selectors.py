@@ -132,7 +132,7 @@ class PricedItem:
 
     @property
     def label(self) -> str:
-        return price_key_label(self.price.key)
+        return price_key_label(self.price.key, self.price.unit)
 
     @property
     def list_micros(self) -> int:

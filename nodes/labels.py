@@ -59,6 +59,8 @@ OPTION_WORDS = {
     "input_token": "input tokens",
     "output_token": "output tokens",
     "input_allowance": "input allowance",
+    "input_1k_tokens": "input",
+    "output_1k_tokens": "output",
     "input_image": "each input image",
     "image-reference": "reference image",
     "image_edit": "image edit",
@@ -134,10 +136,22 @@ def duration_label(text: str) -> str:
     return f"{match.group(1)} s{match.group(2)}" if match else text
 
 
-def price_key_label(key: str) -> str:
-    """A price row's key in words: 'flux-2-max/first-megapixel' → 'FLUX.2 [max] · first megapixel'."""
+def _said_by_unit(segment: str, unit: str) -> bool:
+    """A key's last segment that only names its unit ('eleven_v3/character' per character)."""
+
+    def plain(text: str) -> str:
+        return re.sub(r"[-_\s]+", " ", text.strip().lower()).removesuffix("s")
+
+    return bool(unit) and plain(segment) == plain(unit)
+
+
+def price_key_label(key: str, unit: str = "") -> str:
+    """A price row's key in words: 'flux-2-max/first-megapixel' → 'FLUX.2 [max] · first megapixel'; a last
+    segment that only repeats the unit column ('…/character' per character) is left to that column."""
     parts: list[str] = []
     segments = key.split("/")
+    if len(segments) > 1 and _said_by_unit(segments[-1], unit):
+        segments = segments[:-1]
     for index, segment in enumerate(segments):
         if index and segment == "video" and segments[index - 1] in {"std", "pro"}:
             parts.append("with video input")

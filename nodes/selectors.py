@@ -35,7 +35,7 @@ class PriceLine:
 
     @property
     def label(self) -> str:
-        return price_key_label(self.key)
+        return price_key_label(self.key, self.unit)
 
     @property
     def unit_label(self) -> str:

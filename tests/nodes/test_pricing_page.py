@@ -46,12 +46,17 @@ def test_it_shows_small_prices_exactly_without_micro_dollars(proxy_prices: Any) 
 
 def test_every_price_key_gets_a_distinct_readable_name() -> None:
     for vendor in VENDORS.values():
-        shown = [(price_key_label(key), unit_label(unit)) for key, (unit, _m, _s) in vendor.prices.items()]
+        shown = [
+            (price_key_label(key, unit), unit_label(unit)) for key, (unit, _m, _s) in vendor.prices.items()
+        ]
         assert len(set(shown)) == len(shown), vendor.name  # two rows never read the same
         for label, _unit in shown:
             assert "/" not in label, label
             assert "_" not in label, label
             assert not label[:1].islower(), label
+        for (label, shown_unit), unit in zip(shown, (u for u, _m, _s in vendor.prices.values()), strict=True):
+            # The unit column says what one unit is; the name never ends by saying it again.
+            assert not label.lower().endswith(" · " + unit.lower()), (label, shown_unit)
 
 
 def test_it_has_a_vendor_index_and_a_search(proxy_prices: Any) -> None:
