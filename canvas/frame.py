@@ -86,6 +86,8 @@ def frame_status(session: CanvasSession) -> FrameStatus:
 
 # Where the stock frontend keeps a key from "Log in with API key" (its `apiKeyAuth` store, frontend 1.47+).
 FRONTEND_KEY_STORAGE = "comfy_api_key"
+# The first frontend release that ignores a plain-http API base.
+HTTP_BASE_BEFORE = (1, 55)
 
 
 def frame_page(session: CanvasSession, *, nonce: str) -> bytes:
@@ -93,12 +95,13 @@ def frame_page(session: CanvasSession, *, nonce: str) -> bytes:
     shows the owner signed in with the right balance. That key is the only credential the page's
     JavaScript ever sees: it expires when the session ends and spends at most what the session allows.
 
-    Only when the platform is https: frontends from 1.55 ignore a plain-http `comfy_api_base_url` and would
-    try the key on api.comfy.org, fail, and tell the user the key has no account (comfy-contract.md §9).
-    API nodes run logged in either way (the proxy puts the key into each prompt)."""
-    frontend = None
-    if settings.PUBLIC_BASE_URL.startswith("https://"):
-        frontend = {"storage": FRONTEND_KEY_STORAGE, "key": session_key_plaintext(session)}
+    Over https always. Over plain http (the one-command run) only to a frontend older than 1.55, which the
+    frame asks the backend for: newer ones ignore a plain-http `comfy_api_base_url`, would try the key on
+    api.comfy.org, fail, and tell the user the key has no account (comfy-contract.md §9). API nodes run
+    logged in either way (the proxy puts the key into each prompt)."""
+    frontend: dict[str, Any] = {"storage": FRONTEND_KEY_STORAGE, "key": session_key_plaintext(session)}
+    if not settings.PUBLIC_BASE_URL.startswith("https://"):
+        frontend["before"] = list(HTTP_BASE_BEFORE)
     context = {
         "session": session,
         "frontend": frontend,

@@ -158,6 +158,13 @@ async def _userdata(scope: Any, receive: Any, send: Any) -> None:
         await _json(send, {"error": "not found"}, 404)
 
 
+def _frontend_version(root: Path) -> str:
+    """The version of the comfyui_frontend_package whose static/ folder is `root`."""
+    for info in root.parent.parent.glob("comfyui_frontend_package-*.dist-info"):
+        return info.name.removeprefix("comfyui_frontend_package-").removesuffix(".dist-info")
+    return ""
+
+
 async def _static(root: Path, path: str, send: Any) -> None:
     target = (root / path.lstrip("/")).resolve()
     if path.endswith("/"):
@@ -175,10 +182,16 @@ async def _http(scope: Any, receive: Any, send: Any) -> None:  # noqa: PLR0912 -
     path, method = scope["path"], scope["method"]
     args = STATE["args"]
     if path in ("/system_stats", "/api/system_stats"):
-        await _json(
-            send,
-            {"system": {"os": "fake", "comfyui_version": "0.30.0-fake", "argv": sys.argv}, "devices": []},
-        )
+        system = {"os": "fake", "comfyui_version": "0.30.0-fake", "argv": sys.argv}
+        if args.front_end_root:
+            # As ComfyUI reports it: the installed frontend package's version (its dist-info beside it).
+            system["comfy_package_versions"] = [
+                {
+                    "name": "comfyui-frontend-package",
+                    "installed": _frontend_version(Path(args.front_end_root)),
+                }
+            ]
+        await _json(send, {"system": system, "devices": []})
     elif path in ("/features", "/api/features"):
         await _json(send, {"supports_preview_metadata": True, "max_upload_size": 104857600})
     elif path in ("/prompt", "/api/prompt") and method == "POST":

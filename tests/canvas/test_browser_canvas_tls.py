@@ -81,3 +81,29 @@ def test_over_https_the_account_panel_signs_in_with_the_session_key(
         canvas.get_by_text("1,055", exact=True).wait_for(state="visible")
         assert ("GET /customers/balance", 200, key) in calls
     context.close()
+
+
+def test_over_http_only_a_frontend_before_1_55_gets_the_session_key(
+    canvas_platform: Platform,
+    browser: Any,  # noqa: F811 - the fixture imported above
+    settings: Any,
+    owner: Any,
+) -> None:
+    """The one-command run is plain http: ComfyUI 0.30.0's frontend (1.48.7) still takes the platform as
+    its API base there, so the frame hands it the key and its account panel shows the balance."""
+    settings.CANVAS_COMFYUI_EXTRA_ARGS = f"--front-end-root {_frontend('1.48.7')}"
+    fund_user(owner, 5_000_000)
+    context = _signed_in_context(browser, canvas_platform, owner)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(canvas_platform.url + "/canvas")
+    page.click("text=Open ComfyUI")
+    page.wait_for_url(f"{canvas_platform.canvas}/s/*/_platform/frame", timeout=60_000)
+    session = CanvasSession.objects.get(user=owner)
+    canvas = _frame(page, f"{canvas_platform.canvas}/s/{session.public_id}/")
+    canvas.wait_for_function("() => window.app && window.app.graph", timeout=60_000)
+    assert canvas.evaluate("() => localStorage.getItem('comfy_api_key')") == session_key_plaintext(session)
+    canvas.click("[data-testid=current-user-button]")
+    canvas.get_by_text(owner.email).wait_for(state="visible")
+    canvas.get_by_text("1,055", exact=True).wait_for(state="visible")
+    context.close()

@@ -37,7 +37,8 @@ def test_the_frame_holds_the_canvas_and_says_what_the_session_costs(
         page = client.get("_platform/frame")
         assert page.status_code == 200
         assert f'data-src="/s/{session.public_id}/"' in page.text
-        assert session_key_plaintext(session) not in page.text  # http: frontends ignore an http base
+        # Over http the key goes only to a frontend older than 1.55 (the frame asks the backend which).
+        assert '"before": [1, 55]' in page.text
         policy = page.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy
         assert "script-src 'nonce-" in policy
@@ -133,3 +134,4 @@ def test_over_https_the_frontend_starts_signed_in_with_the_session_key(
     # The session's own key (never the user's long-lived one), for the frontend's "Log in with API key".
     assert '"storage": "comfy_api_key"' in page
     assert session_key_plaintext(session) in page
+    assert '"before"' not in page  # https: every frontend takes it
