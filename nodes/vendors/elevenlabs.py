@@ -9,10 +9,10 @@ a transcription only names a stored file, so it holds an hour and settles on the
 from __future__ import annotations
 
 import math
-import struct
 from typing import Any
 
 from comfyweb.errors import ApiError
+from nodes.clips import mp4_seconds
 from nodes.engine.types import MB, BodyFormat, Call, LineItem, Outcome, Route, Vendor
 from nodes.vendors.common import (
     JSON_CAP,
@@ -78,37 +78,7 @@ def _effect_price(call: Call) -> list[LineItem]:
     return each("eleven_sfx_v2/second", length)
 
 
-# --- The length of an uploaded MP4 clip ---------------------------------------------------------------------
-def _boxes(data: bytes) -> dict[bytes, bytes]:
-    """The top-level ISO BMFF boxes of `data` (the first of each type), by type; stops at a garbled one."""
-    found: dict[bytes, bytes] = {}
-    offset = 0
-    while offset + 8 <= len(data):
-        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
-        start = offset + 8
-        if size == 1 and offset + 16 <= len(data):  # a 64-bit size follows the type
-            size, start = struct.unpack(">Q", data[offset + 8 : offset + 16])[0], offset + 16
-        elif size == 0:  # the box runs to the end
-            size = len(data) - offset
-        if size < start - offset or offset + size > len(data):
-            break
-        found.setdefault(kind, data[start : offset + size])
-        offset += size
-    return found
-
-
-def mp4_seconds(data: bytes) -> float | None:
-    """The movie length an MP4 declares in `moov/mvhd` (duration / timescale), or None."""
-    header = _boxes(_boxes(data).get(b"moov", b"")).get(b"mvhd", b"")
-    if len(header) >= 20 and header[0] == 0:
-        timescale, duration = struct.unpack(">II", header[12:20])
-    elif len(header) >= 32 and header[0] == 1:
-        timescale, duration = struct.unpack(">IQ", header[20:32])
-    else:
-        return None
-    return duration / timescale if timescale and duration else None
-
-
+# --- The length of an uploaded MP4 clip (nodes/vendors/mp4.py) ---------------------------------------------
 def _file_part(call: Call, name: str) -> bytes | None:
     """The bytes of the multipart file field `name` (the first one), or None."""
     boundary = next(

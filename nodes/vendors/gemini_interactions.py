@@ -9,6 +9,7 @@ import math
 import struct
 from typing import Any
 
+from nodes.clips import mp4_seconds
 from nodes.engine.types import Call, LineItem, Outcome, Route, Vendor
 from nodes.vendors.common import SYNC_TTL, Check, choice, dig, each
 
@@ -38,19 +39,6 @@ def _videos(data: Any) -> list[dict[str, Any]]:
             c for c in dig(step, "content") or () if isinstance(c, dict) and c.get("type") == "video"
         )
     return found
-
-
-def mp4_seconds(data: bytes) -> float | None:
-    """The movie length from an MP4's `mvhd` box (duration / timescale), or None when there is none."""
-    at = data.find(b"mvhd")
-    if at < 4 or len(data) < at + 32:
-        return None
-    version = data[at + 4]
-    if version == 1:
-        timescale, duration = struct.unpack(">IQ", data[at + 24 : at + 36])
-    else:
-        timescale, duration = struct.unpack(">II", data[at + 16 : at + 24])
-    return duration / timescale if timescale else None
 
 
 def cost(data: Any, call: Call) -> list[LineItem] | None:

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from nodes.clips import mp4_seconds
 from nodes.models import UsageStatus
 from nodes.sandbox import audio
 from nodes.sandbox.mp4 import mp4_bytes
-from nodes.vendors.elevenlabs import mp4_seconds
 from tests.nodes.proxy_support import ComfyClient, available_micros
 from tests.nodes.vendors.replay import assert_charged, last_usage
 

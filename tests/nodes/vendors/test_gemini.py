@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
+from nodes.clips import mp4_seconds
 from nodes.models import UsageStatus
 from nodes.vendors.gemini import IMAGE_MODELS, MAX_OUTPUT, TEXT_MODELS
 from nodes.vendors.gemini_interactions import MODELS as OMNI_MODELS
-from nodes.vendors.gemini_interactions import mp4_seconds
 from tests.nodes.conftest import StubUpstream
 from tests.nodes.proxy_support import ComfyClient, RecordingTransport, available_micros
 from tests.nodes.vendors.replay import assert_charged, assert_mp4, assert_png, last_usage
