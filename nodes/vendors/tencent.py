@@ -38,6 +38,8 @@ BADGE = "ComfyUI 0.30.0 price badge, nodes_hunyuan3d.py (2026-12-08)"
 CREDIT_MICROS = 20_000
 PRO_BASE = {"Normal": 25, "LowPoly": 30, "Geometry": 15}
 PRO_EXTRA = 10  # credits each for PBR, a face count other than the default, and extra views
+PRO_OPTIONS = ("PBR", "face-count", "multiview")
+PRO = "hunyuan-3d"  # the Pro job's price rows
 DEFAULT_FACES = 500_000
 FLAT = {"3d-uv": 10, "3d-texture-edit": 30, "3d-part": 30, "3d-smart-topology": 50}
 PROMPT_MAX = 1024  # characters: the nodes' and Tencent's limit
@@ -127,16 +129,17 @@ def sign_request(
 
 # --- Prices, ids, status ------------------------------------------------------------------------------------
 def pro_price(call: Call) -> list[LineItem]:
+    """The job's base by kind, plus each option the badge adds credits for."""
     kind = choice(call, "GenerateType", default="Normal", allowed=PRO_BASE)
-    units = PRO_BASE[kind]
+    items = each(f"{PRO}/{kind}")
     if flag(call, "EnablePBR", default=False):
-        units += PRO_EXTRA
+        items += each(f"{PRO}/PBR")
     faces = integer(call, "FaceCount", default=DEFAULT_FACES, low=3_000, high=1_500_000)
     if faces != DEFAULT_FACES:
-        units += PRO_EXTRA
+        items += each(f"{PRO}/face-count")
     if call.body.value("MultiViewImages"):
-        units += PRO_EXTRA
-    return each("credit", units)
+        items += each(f"{PRO}/multiview")
+    return items
 
 
 def _pro_model(call: Call) -> str:
@@ -222,11 +225,16 @@ VENDOR = Vendor(
         *_job("3d-pro", pro_price),
         *(
             route
-            for kind, units in FLAT.items()
-            for route in _job(kind, fixed("credit", units), f"hunyuan-{kind}")
+            for kind in FLAT
+            for route in _job(kind, fixed(f"hunyuan-{kind}"), f"hunyuan-{kind}")
         ),
     ),
-    prices={"credit": ("credit", CREDIT_MICROS, BADGE)},
+    # One row per job kind and option, each the badge's credits at $0.02, so Pricing reads as a price list.
+    prices={
+        **{f"{PRO}/{kind}": ("job", count * CREDIT_MICROS, BADGE) for kind, count in PRO_BASE.items()},
+        **{f"{PRO}/{option}": ("job", PRO_EXTRA * CREDIT_MICROS, BADGE) for option in PRO_OPTIONS},
+        **{f"hunyuan-{kind}": ("job", count * CREDIT_MICROS, BADGE) for kind, count in FLAT.items()},
+    },
     model_names={
         "hunyuan-3d": "Hunyuan3D Pro",
         "hunyuan-3d-3.0": "Hunyuan3D 3.0",
@@ -235,7 +243,6 @@ VENDOR = Vendor(
         "hunyuan-3d-texture-edit": "Hunyuan3D texture edit",
         "hunyuan-3d-part": "Hunyuan3D parts",
         "hunyuan-3d-smart-topology": "Hunyuan3D smart topology",
-        "credit": "Hunyuan3D credit",
     },
 )
 
