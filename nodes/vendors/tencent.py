@@ -223,11 +223,7 @@ VENDOR = Vendor(
     error_message=error_message,
     routes=(
         *_job("3d-pro", pro_price),
-        *(
-            route
-            for kind in FLAT
-            for route in _job(kind, fixed(f"hunyuan-{kind}"), f"hunyuan-{kind}")
-        ),
+        *(route for kind in FLAT for route in _job(kind, fixed(f"hunyuan-{kind}"), f"hunyuan-{kind}")),
     ),
     # One row per job kind and option, each the badge's credits at $0.02, so Pricing reads as a price list.
     prices={
