@@ -40,7 +40,7 @@ from comfyweb.auth import (
     key_digest,
 )
 from comfyweb.errors import ApiError
-from nodes.engine import assets, bodies, forward, replies, routing, settle
+from nodes.engine import assets, bodies, forward, lookups, replies, routing, settle
 from nodes.engine.dbsteps import db_after_upstream, db_before_upstream
 from nodes.engine.headers import header, idempotency_key
 from nodes.engine.idempotency import Idempotency, ReplayFound, Reply
@@ -414,9 +414,14 @@ class CallLifecycle:
     async def _poll(self) -> Reply:
         job = await db_before_upstream(self._find_job)
         if job is None:
-            if (self.route.poll or NO_POLL).lookup:
-                # No job of the caller's: a free lookup of that id (Poll.lookup).
-                return await self._free({"job": self._job_ref()})
+            poll = self.route.poll or NO_POLL
+            if poll.lookup:
+                # No job of the caller's: a free lookup of that id (Poll.lookup), of their own ids only
+                # when the poll says so (Poll.lookup_owned).
+                ref = self._job_ref()
+                if poll.lookup_owned and not await lookups.owned(self._user_pk(), self.vendor.name, ref):
+                    raise unknown_job()
+                return await self._free({"job": ref})
             raise unknown_job()
         try:
             response, seen = await observe_job(self.vendor, self.route, job)
@@ -503,7 +508,14 @@ class CallLifecycle:
             await db_after_upstream(lambda: self._finish(None))  # a retry runs again
             raise
         await db_after_upstream(lambda: self._finish(reply))
+        if self.route.lookup_ref is not None and 200 <= response.status_code < 300:
+            ref = self.route.lookup_ref(replies.json_or_none(response))
+            if ref:
+                await lookups.remember(self._user_pk(), self.vendor.name, ref)
         return Reply(reply, reached_vendor=True)
+
+    def _user_pk(self) -> int:
+        return int(self._authenticated().user.pk)
 
 
 def unknown_job() -> ApiError:

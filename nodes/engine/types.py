@@ -157,6 +157,9 @@ class Poll:
     # A poll path that is also a plain lookup (HeyGen `avatars/looks/{id}` polls a new avatar and reads any
     # existing look): an id that names none of the caller's jobs is forwarded as a free call, not a 404.
     lookup: bool = False
+    # With `lookup`: only ids a free call of the caller's returned (`Route.lookup_ref`) are forwarded; any
+    # other id is 404, so one user cannot read another's task through our key (Tripo's import tasks).
+    lookup_owned: bool = False
     # Other /proxy names of the same vendor whose submits this poll also reads (ComfyUI submits Seedance 2
     # tasks at `byteplus` and polls them at `byteplus-seedance2`); the job stays the caller's own.
     job_vendors: tuple[str, ...] = ()
@@ -180,6 +183,9 @@ class Route:
     # Submit: a second id in the reply that later free calls name the job by (Rodin's task `uuid`, which
     # its `download` takes), kept as the job's result_ref so a download route finds only the caller's own.
     result_ref: JobIdFn | None = None
+    # Free routes: an id in the reply (a task the vendor started for free, Tripo's import) that a poll
+    # with `Poll.lookup_owned` then serves to this caller only.
+    lookup_ref: JobIdFn | None = None
     status: StatusFn = _sync_success  # poll (and sync): the outcome of a reply
     cost: CostFn = _no_cost  # where the vendor reports its own cost
     poll: Poll | None = None  # poll and download routes: how they read a vendor job

@@ -193,12 +193,13 @@ VENDOR = Vendor(
         ),
         # Comfy.org's own import endpoint (it fetches `url` and starts an `import_model` task at Tripo);
         # Tripo's API has no such path, so live it answers only where Tripo adds one. Free, like the badge:
-        # forwarded as an upload, and the poll below reads the task it starts as a free lookup.
+        # forwarded as an upload; the task id it answers is remembered for this caller's poll below.
         Route(
             "POST",
             "v2/openapi/import",
             "/v2/openapi/import",
             "upload",
+            lookup_ref=task_id,
             max_bytes=64 * 1024,
             timeout_seconds=120,
         ),
@@ -210,8 +211,9 @@ VENDOR = Vendor(
             name="task",
             body="none",
             status=task_status,
-            # An id that names none of the caller's tasks (an import's) is a free lookup; task ids are UUIDs.
-            poll=Poll(job_ref=param("task_id"), settled_cost=consumed, lookup=True),
+            # An id that names none of the caller's tasks is a free lookup only if their own import
+            # answered it (Route.lookup_ref); another id is 404.
+            poll=Poll(job_ref=param("task_id"), settled_cost=consumed, lookup=True, lookup_owned=True),
             timeout_seconds=60,
         ),
     ),

@@ -8,10 +8,12 @@ Tripo's `consumed_credit` (up to the hold).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from nodes.models import UsageStatus
 from tests.nodes.conftest import fund_user
@@ -207,6 +209,21 @@ def test_an_import_is_free_and_its_task_is_polled_free(comfy: ComfyClient, owner
     assert data["type"] == "import_model"
     assert available_micros(owner) == before
     assert download(comfy, data["output"]["model"]).startswith(b"glTF")
+
+
+@pytest.mark.django_db
+def test_only_the_importer_reads_an_imports_task(comfy: ComfyClient, outsider: Any) -> None:
+    """The import's task is nobody's job; only the caller whose import answered its id may poll it."""
+    from accounts.services.api_keys import api_key_create
+
+    created = comfy.post_json(f"{BASE}/import", {"url": "https://example.com/storage/m.glb", "format": "glb"})
+    assert created.status_code == 200, created.content[:300]
+    task = created.json()["data"]["task_id"]
+    _key, plaintext = api_key_create(user=outsider, name="other")
+    other = ComfyClient(Client(), plaintext)
+    assert other.get(f"{BASE}/task/{task}").status_code == 404
+    assert comfy.get(f"{BASE}/task/{uuid.uuid4()}").status_code == 404  # an id no import of theirs gave
+    assert comfy.get(f"{BASE}/task/{task}").status_code == 200
 
 
 @pytest.mark.django_db
