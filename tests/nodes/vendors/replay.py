@@ -9,6 +9,12 @@ from nodes.models import UsageRecord, UsageStatus
 from tests.nodes.proxy_support import ComfyClient, available_micros
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# A sync call's sandbox markers → the usage status it ends in, charged nothing (pytest parameters).
+SYNC_MARKERS = [
+    ("[fail]", UsageStatus.REJECTED),
+    ("[moderated]", UsageStatus.MODERATED),
+    ("[http500]", UsageStatus.UPSTREAM_ERROR),
+]
 WAV_MAGIC = b"RIFF"
 
 

@@ -16,7 +16,7 @@ from nodes.models import UsageStatus
 from nodes.vendors.anthropic import MODELS
 from nodes.vendors.tokens import input_token_ceiling
 from tests.nodes.proxy_support import ComfyClient, available_micros
-from tests.nodes.vendors.replay import assert_charged
+from tests.nodes.vendors.replay import SYNC_MARKERS, assert_charged
 
 PATH = "/proxy/anthropic/v1/messages"
 PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -64,14 +64,7 @@ def test_claude_is_charged_the_tokens_it_reports(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("marker", "status"),
-    [
-        ("[fail]", UsageStatus.REJECTED),
-        ("[moderated]", UsageStatus.MODERATED),
-        ("[http500]", UsageStatus.UPSTREAM_ERROR),
-    ],
-)
+@pytest.mark.parametrize(("marker", "status"), SYNC_MARKERS)
 def test_a_failed_or_refused_message_charges_nothing(
     proxy_comfy: ComfyClient, owner: Any, marker: str, status: UsageStatus
 ) -> None:

@@ -24,7 +24,7 @@ from nodes.vendors.gemini import IMAGE_MODELS, MAX_OUTPUT, TEXT_MODELS
 from nodes.vendors.gemini_interactions import MODELS as OMNI_MODELS
 from tests.nodes.conftest import StubUpstream
 from tests.nodes.proxy_support import ComfyClient, RecordingTransport, available_micros
-from tests.nodes.vendors.replay import assert_charged, assert_mp4, assert_png, last_usage
+from tests.nodes.vendors.replay import SYNC_MARKERS, assert_charged, assert_mp4, assert_png, last_usage
 
 BASE = "/proxy/vertexai/gemini"
 OMNI = "/proxy/gemini-interactions"
@@ -215,14 +215,7 @@ def test_a_resolution_the_model_does_not_make_is_refused_before_reserving(
     [("gemini-3.5-flash", text_v2), ("gemini-3-pro-image", lambda p: image_body(p, size="2K"))],
     ids=["text", "image"],
 )
-@pytest.mark.parametrize(
-    ("marker", "status"),
-    [
-        ("[fail]", UsageStatus.REJECTED),
-        ("[moderated]", UsageStatus.MODERATED),
-        ("[http500]", UsageStatus.UPSTREAM_ERROR),
-    ],
-)
+@pytest.mark.parametrize(("marker", "status"), SYNC_MARKERS)
 def test_a_failed_or_blocked_request_charges_nothing(
     proxy_comfy: ComfyClient, owner: Any, *, model: str, body: Any, marker: str, status: UsageStatus
 ) -> None:
@@ -263,14 +256,7 @@ def test_omni_is_held_at_ten_seconds_and_charged_the_video_it_returns(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("marker", "status"),
-    [
-        ("[fail]", UsageStatus.REJECTED),
-        ("[moderated]", UsageStatus.MODERATED),
-        ("[http500]", UsageStatus.UPSTREAM_ERROR),
-    ],
-)
+@pytest.mark.parametrize(("marker", "status"), SYNC_MARKERS)
 def test_a_failed_or_declined_omni_video_charges_nothing(
     proxy_comfy: ComfyClient, owner: Any, marker: str, status: UsageStatus
 ) -> None:

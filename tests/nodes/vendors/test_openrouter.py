@@ -20,7 +20,7 @@ from nodes.vendors.openrouter import MAX_OUTPUT, MODELS, VIDEO_TOKENS
 from nodes.vendors.tokens import IMAGE_TOKENS
 from tests.nodes.conftest import StubUpstream
 from tests.nodes.proxy_support import ComfyClient, RecordingTransport, available_micros
-from tests.nodes.vendors.replay import assert_charged
+from tests.nodes.vendors.replay import SYNC_MARKERS, assert_charged
 
 PATH = "/proxy/openrouter/api/v1/chat/completions"
 URL = "https://storage.example.com/upload.png"
@@ -97,14 +97,7 @@ def test_a_reply_without_a_cost_is_charged_its_tokens(proxy_comfy: ComfyClient, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("marker", "status"),
-    [
-        ("[fail]", UsageStatus.REJECTED),
-        ("[moderated]", UsageStatus.MODERATED),
-        ("[http500]", UsageStatus.UPSTREAM_ERROR),
-    ],
-)
+@pytest.mark.parametrize(("marker", "status"), SYNC_MARKERS)
 def test_a_failed_or_refused_chat_charges_nothing(
     proxy_comfy: ComfyClient, owner: Any, marker: str, status: UsageStatus
 ) -> None:
